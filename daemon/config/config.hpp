@@ -1,0 +1,186 @@
+// freezewatch configuration: YAML -> plain structs, validated strictly.
+//
+// This is the only module that links yaml-cpp. load() collects EVERY error
+// (unknown key with a "did you mean" hint, wrong type, missing required key,
+// bad URL, unset ${ENV_VAR}, broken cross-reference) with its YAML path and
+// line, and returns them all at once. Secrets are resolved from ${ENV} or
+// from a *_file option and are never printed (Secret has no operator<<).
+// docs/configuration.md documents every option; config/freezewatch.example.yaml
+// shows every option with a comment.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/chain.hpp"
+
+namespace fw::config {
+
+// A secret value. Deliberately not streamable; redacted() is what logs show.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string v) : value_(std::move(v)) {}
+  const std::string& reveal() const noexcept { return value_; }
+  bool empty() const noexcept { return value_.empty(); }
+  static constexpr const char* redacted() noexcept { return "<redacted>"; }
+ private:
+  std::string value_;
+};
+
+enum class LogFormat : std::uint8_t { logfmt, json };
+enum class LogLevel : std::uint8_t { trace, debug, info, warn, error };
+
+struct LogConfig {
+  LogLevel level = LogLevel::info;
+  LogFormat format = LogFormat::logfmt;
+};
+
+struct StorageConfig {
+  std::string dir = "/var/lib/freezewatch";  // created if missing; outbox.db etc. live here
+};
+
+struct AdminConfig {
+  bool enabled = true;
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 9464;
+};
+
+struct WatchlistFile {
+  std::string name;            // unique; defaults to the file stem
+  std::string path;            // relative paths resolve against the config file's folder
+  enum class Format : std::uint8_t { csv, text } format = Format::csv;  // default from extension (.csv / else text)
+  std::optional<Chain> chain;  // default chain for rows that name none; unset = route by syntax
+  bool strict = false;         // true: any bad line fails the whole load
+  std::string source;          // provenance default for rows ("OFAC SDN 2024-09-27")
+  std::string incident;        // provenance default ("alex-lab-2024")
+  std::string severity = "high";
+};
+
+struct WatchlistsConfig {
+  std::vector<WatchlistFile> files;
+  bool watch_files = true;                // reload when a file changes
+  std::uint32_t poll_interval_ms = 1000;  // file-change check period
+};
+
+struct BackoffConfig {
+  std::uint32_t initial_ms = 100;
+  std::uint32_t max_ms = 30000;
+};
+
+// How fields of an exchange's deposit message map onto the canonical deposit
+// event (docs/deposit-events.md). Each value is a JSON pointer (RFC 6901).
+struct DepositMapping {
+  std::string type_pointer;                  // e.g. "/type"; empty = every message is a deposit
+  std::string type_value;                    // e.g. "deposit"
+  std::map<std::string, std::string> fields; // canonical field name -> JSON pointer
+};
+
+struct SourceConfig {
+  std::string name;
+  enum class Type : std::uint8_t { deposits_ws, replay } type = Type::deposits_ws;
+
+  // deposits_ws
+  std::string url;                                 // ws:// or wss://
+  std::map<std::string, Secret> headers;           // sent on the upgrade request
+  std::string subscribe_message;                   // sent after every connect (may contain ${ENV})
+  std::string ca_file;                             // wss: extra CA bundle; default system store
+  bool tls_verify = true;
+  std::uint32_t connect_timeout_ms = 5000;
+  std::uint32_t idle_timeout_ms = 30000;           // no frame and no pong for this long: reconnect
+  std::uint32_t ping_interval_ms = 10000;
+  std::uint32_t stale_after_ms = 60000;            // connected but no data frame: stale (readyz fails); 0 = never
+  std::uint32_t max_frame_bytes = 1 << 20;
+  BackoffConfig reconnect;
+  std::optional<DepositMapping> mapping;           // unset = canonical deposit events
+
+  // replay
+  std::string path;                                // JSON Lines of canonical events
+  double rate_per_second = 0;                      // 0 = as fast as possible
+  bool loop = false;
+};
+
+enum class Direction : std::uint8_t { any, from, to };
+
+struct WebhookFilter {
+  std::vector<Chain> chains;          // empty = all
+  std::vector<std::string> assets;    // symbols or contract ids; empty = all
+  std::string min_amount;             // decimal in display units ("1000.5"); empty = none
+  Direction direction = Direction::any;
+};
+
+struct WebhookConfig {
+  std::string name;
+  enum class Type : std::uint8_t { http, log } type = Type::http;
+  std::string url;                    // http:// or https://
+  std::vector<Secret> secrets;        // whsec_...; first signs, all sign during rotation
+  std::map<std::string, Secret> headers;
+  std::string ca_file;
+  bool tls_verify = true;
+  std::uint32_t timeout_ms = 10000;
+  std::uint32_t concurrency = 4;
+  BackoffConfig retry{1000, 3600000};
+  std::uint64_t retry_for_ms = 24ull * 3600 * 1000;  // then dead-letter
+  std::uint32_t heartbeat_interval_ms = 0;           // 0 = off
+  WebhookFilter filter;
+};
+
+struct Config {
+  std::string path;  // file it was loaded from
+  LogConfig log;
+  StorageConfig storage;
+  AdminConfig admin;
+  WatchlistsConfig watchlists;
+  std::vector<SourceConfig> sources;
+  std::vector<WebhookConfig> webhooks;
+};
+
+struct Error {
+  std::string path;  // YAML path, e.g. "webhooks[1].timeout" (list indices 0-based); "" = whole file
+  int line = 0;      // 1-based; 0 when unknown
+  std::string message;
+};
+
+struct LoadResult {
+  std::optional<Config> config;
+  std::vector<Error> errors;
+  explicit operator bool() const noexcept { return config.has_value(); }
+};
+
+// Canonical deposit-event field names a DepositMapping may map
+// (docs/deposit-events.md). Anything else in mapping.fields is an error.
+inline constexpr std::string_view deposit_fields[] = {
+    "deposit_id",     "account_id",     "chain",          "network",     "asset_symbol",
+    "asset_contract", "asset_decimals", "sender",         "senders",     "recipient",
+    "deposit_address", "amount",        "amount_decimal", "tx_id",       "event_index",
+    "block_height",   "status",         "memo",           "credited",    "timestamp"};
+
+// Config spellings of the enums (the exact strings the YAML accepts).
+std::string_view to_string(LogLevel v) noexcept;
+std::string_view to_string(LogFormat v) noexcept;
+std::string_view to_string(WatchlistFile::Format v) noexcept;
+std::string_view to_string(SourceConfig::Type v) noexcept;
+std::string_view to_string(WebhookConfig::Type v) noexcept;
+std::string_view to_string(Direction v) noexcept;
+
+// Standard Webhooks signing secret: "whsec_" + base64 (standard alphabet,
+// padding optional) of 24..64 key bytes. Returns the key bytes, or nullopt
+// when `s` is not in that form. load() accepts only secrets this decodes.
+std::optional<std::string> decode_webhook_secret(std::string_view s);
+
+// Reads and validates `file`. Never throws for bad input: every problem is an Error.
+LoadResult load_file(const std::string& file);
+// Same, from text; `origin` names it in messages and anchors relative paths.
+LoadResult load_string(const std::string& yaml, const std::string& origin);
+
+// "config.yaml:12: webhooks[1].timeout: unknown key (did you mean timeout_ms?)"
+std::string format_error(const std::string& file, const Error& e);
+
+// Multi-line human summary for check-config; secrets shown as <redacted>.
+std::string summarize(const Config& c);
+
+}  // namespace fw::config
