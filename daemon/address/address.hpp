@@ -61,7 +61,12 @@ ParseResult parse(Chain chain, std::string_view text);
 // Routes by syntax, for files that mix chains:
 //   "0x"+40 hex -> evm; "T..." (34 chars) or "41"+40 hex -> tron;
 //   "S"/"s" -> stacks; "bc1"/"tb1"/"bcrt1" (any case) or base58 1/3/m/n/2 -> bitcoin.
-// The error names the chain it was routed to when that chain rejected it.
+// The error names the chain it was routed to when that chain rejected it
+// ("tron address: bad checksum"); text matching no rule gives
+// "unrecognised address syntax". Routing looks at prefixes only, so a
+// damaged address still reaches its chain and gets a specific reason:
+// "0x"/"0X" + anything -> evm, "T" + anything -> tron, except that
+// "TB1..." of other than 34 characters is upper-case testnet bech32.
 ParseResult parse_any(std::string_view text);
 
 // Guesses the chain from syntax alone, without validating (same rules as parse_any).
@@ -69,5 +74,40 @@ std::optional<Chain> detect_chain(std::string_view text) noexcept;
 
 // EIP-55 mixed-case rendering of 20 account bytes ("0x5aAeb6...").
 std::string to_eip55(const std::uint8_t* bytes20);
+
+// Hot-path form of parse(): fills `out` in place, reusing the capacity of
+// out.canonical and out.payload, so a caller that keeps one Address per
+// thread parses valid addresses without allocating here (the OpenSSL
+// checksum digests for c32/base58 still allocate internally; EVM and bech32
+// hash nothing through OpenSSL). Returns false and sets `error` on failure,
+// leaving `out` unspecified.
+bool parse_into(Chain chain, std::string_view text, Address& out, std::string& error);
+
+// Version bytes.
+inline constexpr std::uint8_t stacks_mainnet_p2pkh = 22;  // SP
+inline constexpr std::uint8_t stacks_mainnet_p2sh = 20;   // SM
+inline constexpr std::uint8_t stacks_testnet_p2pkh = 26;  // ST
+inline constexpr std::uint8_t stacks_testnet_p2sh = 21;   // SN
+inline constexpr std::uint8_t bitcoin_mainnet_p2pkh = 0;    // 1...
+inline constexpr std::uint8_t bitcoin_mainnet_p2sh = 5;     // 3...
+inline constexpr std::uint8_t bitcoin_testnet_p2pkh = 111;  // m... / n...
+inline constexpr std::uint8_t bitcoin_testnet_p2sh = 196;   // 2...
+inline constexpr std::uint8_t tron_version = 0x41;
+
+// The same key hash spelled for another chain ("twins"): one hash160 is both
+// a Stacks and a Bitcoin address (SP <-> 1, SM <-> 3, ST <-> m/n, SN <-> 2,
+// as c32check's c32ToB58 maps them); 20 account bytes are both an EVM and a
+// TRON address. These encode without validating the version.
+std::optional<std::uint8_t> bitcoin_version_for_stacks(std::uint8_t stacks_version) noexcept;
+std::optional<std::uint8_t> stacks_version_for_bitcoin(std::uint8_t bitcoin_version) noexcept;
+
+// "S" + c32check(version, hash160). version must be < 32 (returns "" otherwise).
+std::string stacks_address(std::uint8_t version, const std::uint8_t* hash160);
+// base58check(0x41 || bytes20): "T...".
+std::string tron_address(const std::uint8_t* bytes20);
+// base58check(version || hash160): "1..." for 0, "3..." for 5, ...
+std::string bitcoin_base58_address(std::uint8_t version, const std::uint8_t* hash160);
+// "0x" + 40 lower-case hex digits (the canonical EVM form).
+std::string evm_address(const std::uint8_t* bytes20);
 
 }  // namespace fw::address

@@ -1,0 +1,90 @@
+#include "address/detail/base58.hpp"
+
+#include <array>
+#include <cstring>
+
+namespace fw::address::detail {
+namespace {
+
+constexpr std::array<std::int8_t, 128> make_base58_table() {
+  std::array<std::int8_t, 128> t{};
+  for (auto& v : t) v = -1;
+  for (std::size_t i = 0; i < base58_alphabet.size(); ++i) t[static_cast<unsigned char>(base58_alphabet[i])] = static_cast<std::int8_t>(i);
+  return t;
+}
+constexpr auto base58_table = make_base58_table();
+
+constexpr std::size_t max_bytes = 64;
+
+}  // namespace
+
+int base58_digit(char c) noexcept {
+  auto u = static_cast<unsigned char>(c);
+  return u < 128 ? base58_table[u] : -1;
+}
+
+void base58_append(const std::uint8_t* p, std::size_t n, std::string& out) {
+  std::size_t zeros = 0;
+  while (zeros < n && p[zeros] == 0) ++zeros;
+  // Base-58 digits, least significant first; log(256)/log(58) < 1.37.
+  std::uint8_t digits[max_bytes * 137 / 100 + 1];
+  std::size_t len = 0;
+  for (std::size_t i = zeros; i < n; ++i) {
+    std::uint32_t carry = p[i];
+    for (std::size_t j = 0; j < len; ++j) {
+      carry += static_cast<std::uint32_t>(digits[j]) << 8;
+      digits[j] = static_cast<std::uint8_t>(carry % 58);
+      carry /= 58;
+    }
+    while (carry) {
+      digits[len++] = static_cast<std::uint8_t>(carry % 58);
+      carry /= 58;
+    }
+  }
+  out.append(zeros, '1');
+  while (len) out.push_back(base58_alphabet[digits[--len]]);
+}
+
+void base58check_append(const std::uint8_t* payload, std::size_t n, std::string& out) {
+  std::uint8_t buf[max_bytes + 4];
+  std::memcpy(buf, payload, n);
+  checksum4(payload, n, buf + n);
+  base58_append(buf, n + 4, out);
+}
+
+Decoded base58_decode(std::string_view s, std::uint8_t* out, std::size_t cap) noexcept {
+  std::size_t zeros = 0;
+  while (zeros < s.size() && s[zeros] == '1') ++zeros;
+  if (zeros > cap) return {DecodeStatus::too_long, 0, 0};
+  // The number is built big-endian at the end of out: out[cap - len .. cap).
+  std::size_t len = 0;
+  for (std::size_t i = zeros; i < s.size(); ++i) {
+    int d = base58_digit(s[i]);
+    if (d < 0) return {DecodeStatus::bad_char, 0, i};
+    std::uint32_t carry = static_cast<std::uint32_t>(d);
+    for (std::size_t j = 0; j < len; ++j) {
+      std::uint8_t& b = out[cap - 1 - j];
+      carry += 58u * b;
+      b = static_cast<std::uint8_t>(carry);
+      carry >>= 8;
+    }
+    while (carry) {
+      if (len == cap) return {DecodeStatus::too_long, 0, 0};
+      out[cap - 1 - len++] = static_cast<std::uint8_t>(carry);
+      carry >>= 8;
+    }
+  }
+  if (zeros + len > cap) return {DecodeStatus::too_long, 0, 0};
+  std::memmove(out + zeros, out + cap - len, len);
+  std::memset(out, 0, zeros);
+  return {DecodeStatus::ok, zeros + len, 0};
+}
+
+bool checksum_ok(const std::uint8_t* data, std::size_t n) {
+  if (n < 4) return false;
+  std::uint8_t sum[4];
+  checksum4(data, n - 4, sum);
+  return std::memcmp(sum, data + n - 4, 4) == 0;
+}
+
+}  // namespace fw::address::detail
