@@ -5,9 +5,7 @@
 namespace fw::config {
 namespace {
 
-bool name_start(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
+bool name_start(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool name_char(char c) noexcept { return name_start(c) || (c >= '0' && c <= '9'); }
 
 bool valid_name(std::string_view s) noexcept {
@@ -44,8 +42,9 @@ Expansion expand_env(std::string_view text, const EnvLookup& lookup) {
       // A name is not a secret, but a malformed reference may be a pasted
       // value; say what is allowed instead of echoing it.
       if (out.error.empty())
-        out.error = "invalid ${...} reference: expected ${NAME} with NAME made of letters, digits and '_'"
-                    " (write $${ for a literal ${)";
+        out.error =
+            "invalid ${...} reference: expected ${NAME} with NAME made of letters, digits and '_'"
+            " (write $${ for a literal ${)";
     } else if (const char* v = lookup(name)) {
       out.value += v;
     } else {

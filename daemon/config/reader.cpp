@@ -51,7 +51,7 @@ std::string_view kind_of(const YAML::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "nothing";
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
-  return "a scalar";
+  return "a single value";
 }
 
 std::string child_path(std::string_view parent, std::string_view key) {
@@ -233,21 +233,23 @@ std::optional<double> read_number(Ctx& ctx, const Field& f, double min, double m
   }
   if (v < min || v > max) {
     auto fmt = [](double d) {
-      std::string t = std::to_string(d);
-      t.erase(t.find_last_not_of('0') + 1);
-      if (!t.empty() && t.back() == '.') t.pop_back();
-      return t;
+      char buf[400];  // fits any double in fixed notation
+      const auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+      return std::string(buf, res.ptr);
     };
     ctx.error(f.path, f.line,
-              "out of range: must be between " + fmt(min) + " and " + fmt(max) + " (got " + quoted_excerpt(s) + ")");
+              "out of range: must be between " + fmt(min) + " and " + fmt(max) + " (got " +
+                  quoted_excerpt(s) + ")");
     return std::nullopt;
   }
   return v;
 }
 
-void report_bad_enum(Ctx& ctx, const Field& f, std::string_view got, std::span<const std::string_view> allowed) {
+void report_bad_enum(Ctx& ctx, const Field& f, std::string_view got,
+                     std::span<const std::string_view> allowed) {
   std::string msg = "invalid value " + quoted_excerpt(got) + ": expected one of " + join(allowed);
-  if (const std::string hint = did_you_mean(got, allowed); !hint.empty()) msg += " (did you mean " + hint + "?)";
+  if (const std::string hint = did_you_mean(got, allowed); !hint.empty())
+    msg += " (did you mean " + hint + "?)";
   ctx.error(f.path, f.line, std::move(msg));
 }
 

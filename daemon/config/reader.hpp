@@ -7,6 +7,8 @@
 // only enum spellings and numbers.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
@@ -16,8 +18,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "config/config.hpp"
 
@@ -121,7 +121,8 @@ template <class E>
 using EnumTable = std::span<const std::pair<std::string_view, E>>;
 
 // Unknown spellings are reported with the allowed list and a hint.
-void report_bad_enum(Ctx& ctx, const Field& f, std::string_view got, std::span<const std::string_view> allowed);
+void report_bad_enum(Ctx& ctx, const Field& f, std::string_view got,
+                     std::span<const std::string_view> allowed);
 
 template <class E>
 std::optional<E> read_enum(Ctx& ctx, const Field& f, EnumTable<E> table) {
@@ -139,7 +140,8 @@ std::optional<E> read_enum(Ctx& ctx, const Field& f, EnumTable<E> table) {
 void read_into(Ctx& ctx, const MapReader& m, std::string_view key, std::string& out, Env env = Env::no);
 void read_into(Ctx& ctx, const MapReader& m, std::string_view key, bool& out);
 template <class T>
-void read_into(Ctx& ctx, const MapReader& m, std::string_view key, T& out, std::uint64_t min, std::uint64_t max) {
+void read_into(Ctx& ctx, const MapReader& m, std::string_view key, T& out, std::uint64_t min,
+               std::uint64_t max) {
   if (auto f = m.get(key))
     if (auto v = read_uint(ctx, *f, min, max)) out = static_cast<T>(*v);
 }

@@ -46,8 +46,8 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
   for (std::string_view c : candidates) {
     const std::size_t d = edit_distance(word, c);
     const std::size_t longer = std::max(word.size(), c.size());
-    const bool prefix = std::min(word.size(), c.size()) >= 3 &&
-                        (folded_prefix(word, c) || folded_prefix(c, word));
+    const bool prefix =
+        std::min(word.size(), c.size()) >= 3 && (folded_prefix(word, c) || folded_prefix(c, word));
     if (d > std::max<std::size_t>(1, longer / 3) && !prefix) continue;
     if (best.empty() || d < best_distance) {
       best = c;

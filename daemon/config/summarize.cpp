@@ -1,0 +1,151 @@
+// summarize(): the human view `freezewatch check-config` prints. Secrets
+// (header values, webhook secrets) and the parts of a URL that may carry
+// credentials (userinfo, query) are shown as <redacted>.
+#include <boost/url/parse.hpp>
+#include <charconv>
+
+#include "config/config.hpp"
+
+namespace fw::config {
+namespace {
+
+std::string yes_no(bool b) { return b ? "true" : "false"; }
+
+std::string number(double d) {
+  char buf[400];  // fits any double in fixed notation
+  const auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);  // shortest round-trip
+  return std::string(buf, res.ptr);
+}
+
+std::string safe_url(const std::string& url) {
+  auto r = boost::urls::parse_uri(url);
+  if (!r) return Secret::redacted();
+  const boost::urls::url_view u = *r;
+  std::string out(std::string_view(u.scheme()));
+  out += "://";
+  if (u.has_userinfo()) out += std::string(Secret::redacted()) + "@";
+  out += std::string_view(u.encoded_host_and_port());
+  out += std::string_view(u.encoded_path());
+  if (u.has_query()) out += std::string("?") + Secret::redacted();
+  return out;
+}
+
+std::string header_list(const std::map<std::string, Secret>& headers) {
+  std::string out;
+  for (const auto& [name, value] : headers) {
+    if (!out.empty()) out += ", ";
+    out += name + "=" + Secret::redacted();
+  }
+  return out;
+}
+
+template <class T, class F>
+std::string join(const std::vector<T>& items, F&& fn) {
+  std::string out;
+  for (const auto& it : items) {
+    if (!out.empty()) out += ",";
+    out += fn(it);
+  }
+  return out;
+}
+
+std::string plural(std::size_t n, std::string_view word) {
+  return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
+
+void source_lines(std::string& out, const SourceConfig& s) {
+  out += "  - " + s.name + " (" + std::string(to_string(s.type)) + ")\n";
+  if (s.type == SourceConfig::Type::replay) {
+    out += "      path: " + s.path + "\n";
+    out += "      rate_per_second: " +
+           (s.rate_per_second == 0 ? std::string("unlimited") : number(s.rate_per_second)) +
+           ", loop: " + yes_no(s.loop) + "\n";
+    return;
+  }
+  out += "      url: " + safe_url(s.url) + "\n";
+  if (!s.headers.empty()) out += "      headers: " + header_list(s.headers) + "\n";
+  if (!s.subscribe_message.empty())
+    out += "      subscribe_message: " + std::to_string(s.subscribe_message.size()) + " bytes\n";
+  out += "      tls_verify: " + yes_no(s.tls_verify) + (s.ca_file.empty() ? "" : ", ca_file: " + s.ca_file) +
+         "\n";
+  out += "      timeouts: connect " + std::to_string(s.connect_timeout_ms) + " ms, idle " +
+         std::to_string(s.idle_timeout_ms) + " ms, ping every " + std::to_string(s.ping_interval_ms) +
+         " ms, stale after " + (s.stale_after_ms ? std::to_string(s.stale_after_ms) + " ms" : "never") + "\n";
+  out += "      max_frame_bytes: " + std::to_string(s.max_frame_bytes) +
+         ", reconnect: " + std::to_string(s.reconnect.initial_ms) + ".." +
+         std::to_string(s.reconnect.max_ms) + " ms\n";
+  if (s.mapping) {
+    out += "      mapping: " + plural(s.mapping->fields.size(), "field");
+    if (!s.mapping->type_pointer.empty())
+      out += ", deposits where " + s.mapping->type_pointer + " == \"" + s.mapping->type_value + "\"";
+    out += "\n";
+  } else {
+    out += "      mapping: canonical deposit events\n";
+  }
+}
+
+void webhook_lines(std::string& out, const WebhookConfig& w) {
+  out += "  - " + w.name + " (" + std::string(to_string(w.type)) + ")\n";
+  if (w.type == WebhookConfig::Type::http) {
+    out += "      url: " + safe_url(w.url) + "\n";
+    out += "      secrets: " + std::to_string(w.secrets.size()) + " x " + Secret::redacted() + "\n";
+    if (!w.headers.empty()) out += "      headers: " + header_list(w.headers) + "\n";
+    out += "      tls_verify: " + yes_no(w.tls_verify) +
+           (w.ca_file.empty() ? "" : ", ca_file: " + w.ca_file) + "\n";
+    out += "      timeout: " + std::to_string(w.timeout_ms) +
+           " ms, concurrency: " + std::to_string(w.concurrency) +
+           ", retry: " + std::to_string(w.retry.initial_ms) + ".." + std::to_string(w.retry.max_ms) +
+           " ms for " + std::to_string(w.retry_for_ms) + " ms, then dead-letter\n";
+  }
+  out += "      heartbeat: " +
+         (w.heartbeat_interval_ms ? "every " + std::to_string(w.heartbeat_interval_ms) + " ms"
+                                  : std::string("off")) +
+         "\n";
+  const WebhookFilter& f = w.filter;
+  out += "      filter: chains=" +
+         (f.chains.empty() ? std::string("all")
+                           : join(f.chains, [](Chain c) { return std::string(to_string(c)); })) +
+         " assets=" +
+         (f.assets.empty() ? std::string("all") : join(f.assets, [](const std::string& a) { return a; })) +
+         " min_amount=" + (f.min_amount.empty() ? std::string("none") : f.min_amount) +
+         " direction=" + std::string(to_string(f.direction)) + "\n";
+}
+
+}  // namespace
+
+std::string summarize(const Config& c) {
+  std::string out;
+  out += "config: " + (c.path.empty() ? std::string("(built-in defaults)") : c.path) + "\n";
+  out += "log: level=" + std::string(to_string(c.log.level)) +
+         " format=" + std::string(to_string(c.log.format)) + "\n";
+  out += "storage: dir=" + c.storage.dir + "\n";
+  out += "admin: " +
+         (c.admin.enabled ? "listening on " +
+                                (c.admin.listen_address.find(':') != std::string::npos
+                                     ? "[" + c.admin.listen_address + "]"
+                                     : c.admin.listen_address) +
+                                ":" + std::to_string(c.admin.port)
+                          : std::string("disabled")) +
+         "\n";
+
+  const WatchlistsConfig& wl = c.watchlists;
+  out += "watchlists: " + plural(wl.files.size(), "file") + ", watch_files=" + yes_no(wl.watch_files) +
+         ", poll_interval_ms=" + std::to_string(wl.poll_interval_ms) + "\n";
+  for (const WatchlistFile& f : wl.files) {
+    out += "  - " + f.name + ": " + f.path + " (" + std::string(to_string(f.format)) +
+           ", chain=" + (f.chain ? std::string(to_string(*f.chain)) : std::string("by address syntax")) +
+           ", strict=" + yes_no(f.strict) + ", severity=" + f.severity;
+    if (!f.source.empty()) out += ", source=\"" + f.source + "\"";
+    if (!f.incident.empty()) out += ", incident=\"" + f.incident + "\"";
+    out += ")\n";
+  }
+
+  out += "sources: " + plural(c.sources.size(), "source") + "\n";
+  for (const SourceConfig& s : c.sources) source_lines(out, s);
+
+  out += "webhooks: " + plural(c.webhooks.size(), "webhook") + "\n";
+  for (const WebhookConfig& w : c.webhooks) webhook_lines(out, w);
+  return out;
+}
+
+}  // namespace fw::config
