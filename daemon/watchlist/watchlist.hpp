@@ -5,95 +5,218 @@
 // shared_ptr for as long as they use it; a reload builds a complete new
 // Snapshot aside and publishes it with one atomic store. A reader therefore
 // never sees a half-loaded list and never waits for a reload to finish.
+//
+// File formats, routing by syntax, canonical forms, strict mode and the
+// version hash are described in docs/watchlists.md.
+//
+// Memory: a snapshot stores every string once. Addresses live in an arena,
+// repetitive provenance strings (file, list, source, incident, severity,
+// labels, ...) are interned, and a listing costs a 20-byte record. Entry and
+// Provenance are therefore light VIEWS into the snapshot: their string_views
+// stay valid exactly as long as the Snapshot that handed them out (hold the
+// shared_ptr). Copy into std::string to keep a value longer.
+//
+// Threads: a Snapshot is immutable and safe to read from any number of
+// threads. Builder is single-threaded. Holder is safe from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_map.hpp>
-
 #include "address/address.hpp"
 #include "config/config.hpp"
+#include "core/chain.hpp"
 
 namespace fw::watchlist {
 
+namespace detail {
+struct Store;  // arena, string table, entries and records of one snapshot
+}
+
 // Where one listing of an address came from. An address listed in several
-// files (or several times) keeps every Provenance.
+// files (or several times) keeps every Provenance. All fields are views into
+// the owning Snapshot (see the file comment); when passed to Builder::add()
+// they are copied.
 struct Provenance {
-  std::string file;      // path as configured
-  std::uint32_t line = 0;
-  std::string list;      // watchlist name from config
-  std::string label;     // "ALEX Lab exploiter", "Lazarus Group"
-  std::string incident;  // "alex-lab-2024"
-  std::string source;    // "OFAC SDN", "tayvano/lazarus-bluenoroff-research"
-  std::string severity;  // "high", "critical", ...
-  std::string added_at;  // as given in the file (ISO-8601 recommended); may be empty
+  std::string_view file;      // path as configured
+  std::uint32_t line = 0;     // 1-based line of the row; 0 when added by code
+  std::string_view list;      // watchlist name from config
+  std::string_view label;     // "ALEX Lab exploiter", "Lazarus Group"
+  std::string_view incident;  // "alex-lab-2024"
+  std::string_view source;    // "OFAC SDN", "tayvano/lazarus-bluenoroff-research"
+  std::string_view severity;  // "info", "low", "medium", "high", "critical"
+  std::string_view added_at;  // as given in the file (ISO-8601 recommended); may be empty
+  std::string_view notes;     // free text from the CSV "notes" column; may be empty
+};
+
+// The provenance records of one entry, in load order (files in config order,
+// then line order). A read-only range whose elements are Provenance values
+// made on access; cheap to copy.
+class ProvenanceList {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using iterator_concept = std::forward_iterator_tag;
+    using value_type = Provenance;
+    using difference_type = std::ptrdiff_t;
+    using reference = Provenance;
+    using pointer = void;
+
+    iterator() = default;
+    Provenance operator*() const;
+    iterator& operator++() noexcept { ++pos_; return *this; }
+    iterator operator++(int) noexcept { auto t = *this; ++pos_; return t; }
+    friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
+
+   private:
+    friend class ProvenanceList;
+    iterator(const detail::Store* s, std::uint32_t pos) noexcept : store_(s), pos_(pos) {}
+    const detail::Store* store_ = nullptr;
+    std::uint32_t pos_ = 0;
+  };
+
+  std::size_t size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
+  iterator begin() const noexcept { return {store_, first_}; }
+  iterator end() const noexcept { return {store_, first_ + count_}; }
+  Provenance operator[](std::size_t i) const;  // i < size()
+  Provenance front() const { return (*this)[0]; }
+
+ private:
+  friend struct detail::Store;
+  const detail::Store* store_ = nullptr;
+  std::uint32_t first_ = 0;
+  std::uint32_t count_ = 0;
 };
 
 struct Entry {
-  std::string address;  // canonical
+  std::string_view address;    // canonical (docs/watchlists.md)
   Chain chain = Chain::evm;
-  std::vector<Provenance> provenance;  // at least one
+  ProvenanceList provenance;   // at least one
 };
 
 // One rejected line of a watchlist file.
 struct LoadIssue {
-  std::string file;
-  std::uint32_t line = 0;
-  std::string reason;  // "bad checksum", "unknown chain 'foo'", ...
-  std::string text;    // excerpt of the offending line
+  std::string file;         // path that was read
+  std::uint32_t line = 0;   // 1-based; 0 for a problem with the whole file
+  std::string reason;       // "bad checksum", "unknown chain 'foo'", ...
+  std::string text;         // excerpt of the offending line
+};
+
+// "lists/x.csv:12: bad checksum: '0xAbC...'"
+std::string format_issue(const LoadIssue& issue);
+
+// What a file looked like when it was read; a reload on file change compares
+// these. exists=false when the file could not be stat'ed.
+struct FileStamp {
+  bool exists = false;
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  std::uint64_t size = 0;
+  std::uint64_t inode = 0;
+  friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+FileStamp stamp_file(const std::string& path) noexcept;
+
+// `path` if absolute or base_dir empty, else base_dir/path.
+std::string resolve_path(const std::string& path, const std::string& base_dir);
+
+// One configured file as loaded into a snapshot.
+struct FileSummary {
+  std::string name;         // list name
+  std::string path;         // resolved path that was read
+  std::size_t rows = 0;     // rows accepted (a row listing a known address still counts)
+  std::size_t issues = 0;   // rows rejected
+  FileStamp stamp;          // the file as it was opened
 };
 
 class Snapshot {
  public:
-  // Canonical address -> entry, or nullptr.
-  const Entry* find(std::string_view canonical) const noexcept;
-  // Accepts any spelling: parses with address::parse_any (or parse(chain)) first.
-  const Entry* lookup(std::string_view any_spelling) const;
+  Snapshot();  // empty
+  ~Snapshot();
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
 
-  std::size_t size() const noexcept { return entries_.size(); }
-  const std::vector<Entry>& entries() const noexcept { return entries_; }
-  // Hex SHA-256 over the sorted canonical entries and their provenance; equal
-  // content gives an equal version whatever the file order.
+  // Canonical address -> entry, or nullptr. Constant time.
+  const Entry* find(std::string_view canonical) const noexcept;
+  // Accepts any spelling (EIP-55 or lower-case EVM, TRON base58 or "41"+hex,
+  // lower-case Stacks, ...): parses with address::parse_any first, after
+  // trimming surrounding whitespace. "0x"+40 hex is read as EVM; use the
+  // chain overload for TRON hex with a 0x prefix. Unparseable -> nullptr.
+  const Entry* lookup(std::string_view any_spelling) const;
+  const Entry* lookup(Chain chain, std::string_view text) const;
+
+  std::size_t size() const noexcept;
+  // In load order. Entries point into this snapshot.
+  const std::vector<Entry>& entries() const noexcept;
+  // Hex SHA-256 over the canonical entries sorted by address and their
+  // provenance (each entry's records sorted too); equal content gives an
+  // equal version whatever the file order. Format in docs/watchlists.md.
   const std::string& version() const noexcept { return version_; }
   std::chrono::system_clock::time_point loaded_at() const noexcept { return loaded_at_; }
+  // Rejected lines; at most Builder::max_stored_issues_per_file per file are
+  // kept, issue_count() counts all of them.
   const std::vector<LoadIssue>& issues() const noexcept { return issues_; }
+  std::size_t issue_count() const noexcept { return issue_count_; }
+  const std::vector<FileSummary>& files() const noexcept { return files_; }
 
  private:
   friend class Builder;
-  std::vector<Entry> entries_;
-  boost::unordered_flat_map<std::string, std::uint32_t> index_;  // canonical -> entries_ index
+  std::unique_ptr<detail::Store> store_;
   std::string version_;
   std::chrono::system_clock::time_point loaded_at_{};
   std::vector<LoadIssue> issues_;
+  std::size_t issue_count_ = 0;
+  std::vector<FileSummary> files_;
 };
 
-// Builds a Snapshot from configured files. Not thread-safe; build one per load.
+// Builds a Snapshot from configured files. Not thread-safe; build one per
+// load. After add_file() returned false the builder holds part of that file:
+// discard it (load() does).
 class Builder {
  public:
-  // Adds one address with its provenance; merges with an existing entry.
-  void add(const address::Address& a, Provenance p);
+  static constexpr std::size_t max_stored_issues_per_file = 1000;
+
+  Builder();
+  ~Builder();
+  Builder(const Builder&) = delete;
+  Builder& operator=(const Builder&) = delete;
+
+  // Adds one address with its provenance (strings are copied); merges with
+  // an existing entry of the same canonical address.
+  void add(const address::Address& a, const Provenance& p);
   // Loads a CSV or text file as configured. Bad lines become LoadIssues;
-  // returns false (with `error`) only when the file cannot be read, or when
-  // it is strict and has a bad line.
+  // returns false (with `error`) only when the file cannot be read or has no
+  // usable header, or when it is strict and has a bad line.
   bool add_file(const config::WatchlistFile& f, const std::string& base_dir, std::string& error);
+  // Finishes the snapshot (computes the version); the builder is empty afterwards.
   std::shared_ptr<const Snapshot> build();
   const std::vector<LoadIssue>& issues() const noexcept { return issues_; }
+  std::size_t issue_count() const noexcept { return issue_count_; }
 
  private:
-  std::vector<Entry> entries_;
-  boost::unordered_flat_map<std::string, std::uint32_t> index_;
+  struct Impl;
+  void note_issue(const std::string& file, std::uint32_t line, std::string reason, std::string_view text,
+                  std::size_t& stored_for_file);
+  std::unique_ptr<Impl> impl_;
   std::vector<LoadIssue> issues_;
+  std::size_t issue_count_ = 0;
+  std::vector<FileSummary> files_;
 };
 
 struct LoadOutcome {
   std::shared_ptr<const Snapshot> snapshot;  // null when the load failed
   std::string error;                         // why it failed
+  std::vector<LoadIssue> issues;             // bad lines seen, also when the load failed (capped)
+  std::size_t issue_count = 0;               // all bad lines seen
 };
 
 // Loads every configured file into a new snapshot.
