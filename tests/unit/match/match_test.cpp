@@ -1,0 +1,201 @@
+#include "match/match.hpp"
+
+#include <memory>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "address/address.hpp"
+
+namespace fw::match {
+namespace {
+
+constexpr std::string_view attacker = "SP2AS4QCQ81PJQ5HE3TJ6AJ554QX2YK14MFHT2VRS";
+constexpr std::string_view customer = "SP15RWSKC53G1H1182HZTNV027BCQAK6T753GW081";
+constexpr std::string_view other = "SP1MEZB08KACJ3PJ651XA0HQ42YSHH1C4W8KZ4P81";
+constexpr std::string_view lazarus_tron = "TSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm";
+
+std::shared_ptr<const watchlist::Snapshot> snapshot_with(
+    std::initializer_list<std::pair<Chain, std::string_view>> addresses) {
+  watchlist::Builder b;
+  std::uint32_t line = 1;
+  for (const auto& [chain, text] : addresses) {
+    auto a = address::parse(chain, text);
+    EXPECT_TRUE(a) << text << ": " << a.error;
+    watchlist::Provenance p;
+    p.file = "lists/alex-lab-2024.csv";
+    p.line = ++line;
+    p.list = "alex-lab-2024";
+    p.label = "ALEX Lab exploiter";
+    p.incident = "alex-lab-2024";
+    p.source = "tayvano/lazarus-bluenoroff-research";
+    p.severity = "critical";
+    p.added_at = "2024-05-15";
+    b.add(*a, p);
+  }
+  return b.build();
+}
+
+Transfer stacks_deposit(std::string_view status = "pending") {
+  Transfer t;
+  t.chain = Chain::stacks;
+  t.chain_name = "stacks";
+  t.asset = {"", "STX", 6};
+  t.senders = {std::string(attacker)};
+  t.recipient = std::string(customer);
+  t.amount = Amount(1250000000000);
+  t.tx_id = "0x42ee680e25b4346c16c47c79d7ef8d1e27055a5527a38aa9e08a7930297b6da3";
+  t.source = "exchange";
+  t.deposit = DepositInfo{"d-1001", "u-42", std::string(customer), false};
+  if (status == "credited") {
+    t.status = TransferStatus::confirmed;
+    t.deposit->credited = true;
+  } else if (status == "confirmed") {
+    t.status = TransferStatus::confirmed;
+  } else if (status == "failed") {
+    t.status = TransferStatus::retracted;
+  }
+  return t;
+}
+
+TEST(Match, AListedSenderMatchesWithDirectionFromAndCopiesTheEntry) {
+  auto snap = snapshot_with({{Chain::stacks, attacker}});
+  std::vector<Match> ms = match(stacks_deposit(), *snap);
+  ASSERT_EQ(ms.size(), 1u);
+  const Match& m = ms[0];
+  EXPECT_EQ(m.direction, Direction::from);
+  EXPECT_EQ(m.listed_address, attacker);
+  EXPECT_EQ(m.entry.address, attacker);
+  EXPECT_EQ(m.entry.chain, Chain::stacks);
+  ASSERT_EQ(m.entry.provenance.size(), 1u);
+  EXPECT_EQ(m.entry.provenance[0].list, "alex-lab-2024");
+  EXPECT_EQ(m.entry.provenance[0].file, "lists/alex-lab-2024.csv");
+  EXPECT_EQ(m.entry.provenance[0].line, 2u);
+  EXPECT_EQ(m.entry.provenance[0].label, "ALEX Lab exploiter");
+  EXPECT_EQ(m.entry.provenance[0].severity, "critical");
+  EXPECT_EQ(m.watchlist_version, snap->version());
+  EXPECT_EQ(m.stage, "pending");
+  EXPECT_EQ(m.alert_id, m.base_id + "_pending");
+}
+
+TEST(Match, OutlivesTheSnapshotItCameFrom) {
+  auto snap = snapshot_with({{Chain::stacks, attacker}});
+  std::vector<Match> ms = match(stacks_deposit(), *snap);
+  snap.reset();  // the views inside the snapshot are gone; the match owns copies
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].entry.provenance[0].source, "tayvano/lazarus-bluenoroff-research");
+}
+
+TEST(Match, AListedRecipientMatchesWithDirectionTo) {
+  auto snap = snapshot_with({{Chain::stacks, customer}});
+  std::vector<Match> ms = match(stacks_deposit(), *snap);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].direction, Direction::to);
+  EXPECT_EQ(ms[0].listed_address, customer);
+}
+
+TEST(Match, BothEndsListedGiveTwoMatchesWithDifferentIds) {
+  auto snap = snapshot_with({{Chain::stacks, attacker}, {Chain::stacks, customer}});
+  std::vector<Match> ms = match(stacks_deposit(), *snap);
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(ms[0].direction, Direction::from);
+  EXPECT_EQ(ms[1].direction, Direction::to);
+  EXPECT_NE(ms[0].base_id, ms[1].base_id);
+
+  // A self-transfer of a listed address matches in both directions.
+  Transfer self = stacks_deposit();
+  self.recipient = std::string(attacker);
+  ms = match(self, *snap);
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_NE(ms[0].base_id, ms[1].base_id);
+}
+
+TEST(Match, NothingListedGivesNoMatch) {
+  auto snap = snapshot_with({{Chain::stacks, other}, {Chain::tron, lazarus_tron}});
+  EXPECT_TRUE(match(stacks_deposit(), *snap).empty());
+  auto empty = snapshot_with({});
+  EXPECT_TRUE(match(stacks_deposit(), *empty).empty());
+}
+
+TEST(Match, EverySenderIsCheckedAndARepeatedSenderMatchesOnce) {
+  auto snap = snapshot_with({{Chain::stacks, attacker}});
+  Transfer t = stacks_deposit();
+  t.senders = {std::string(other), std::string(attacker), std::string(attacker)};
+  std::vector<Match> ms = match(t, *snap);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].listed_address, attacker);
+}
+
+TEST(Match, CarriesTheDepositThroughStagesWithOneBaseId) {
+  auto snap = snapshot_with({{Chain::stacks, attacker}});
+  Match pending = match(stacks_deposit("pending"), *snap).at(0);
+  Match confirmed = match(stacks_deposit("confirmed"), *snap).at(0);
+  Match credited = match(stacks_deposit("credited"), *snap).at(0);
+  Match failed = match(stacks_deposit("failed"), *snap).at(0);
+  EXPECT_EQ(pending.stage, "pending");
+  EXPECT_EQ(confirmed.stage, "confirmed");
+  EXPECT_EQ(credited.stage, "credited");
+  EXPECT_EQ(failed.stage, "retracted");
+  for (const Match* m : {&confirmed, &credited, &failed}) EXPECT_EQ(m->base_id, pending.base_id);
+  std::set<std::string> ids{pending.alert_id, confirmed.alert_id, credited.alert_id, failed.alert_id};
+  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_EQ(event_type(credited.stage), "transfer.credited");
+}
+
+TEST(Match, DepositIdsDoNotDependOnTxIdAmountOrWatchlistVersion) {
+  auto snap = snapshot_with({{Chain::stacks, attacker}});
+  auto bigger = snapshot_with({{Chain::stacks, attacker}, {Chain::stacks, other}});
+  Transfer a = stacks_deposit();
+  Transfer b = stacks_deposit();
+  b.tx_id.clear();  // pending deposits often have no tx id yet
+  b.amount = Amount(1);
+  b.block_height = 10;
+  Match ma = match(a, *snap).at(0);
+  Match mb = match(b, *bigger).at(0);
+  EXPECT_NE(ma.watchlist_version, mb.watchlist_version);
+  EXPECT_EQ(ma.alert_id, mb.alert_id);
+  b.deposit->deposit_id = "d-1002";
+  EXPECT_NE(match(b, *snap).at(0).base_id, ma.base_id);
+}
+
+// Pinned: ids must never change between versions or machines, or receivers
+// would see old alerts as new ones. The values were computed independently
+// (Python hashlib over the key encoding documented in docs/alerts.md).
+TEST(Match, IdsAreStableAcrossRestartsAndInstances) {
+  EXPECT_EQ(base_id(stacks_deposit(), attacker, Direction::from), "fw_dba883403083531fef1679ac0a694e14");
+  EXPECT_EQ(alert_id("fw_dba883403083531fef1679ac0a694e14", "pending"), "fw_dba883403083531fef1679ac0a694e14_pending");
+
+  Transfer chain_transfer = stacks_deposit();
+  chain_transfer.deposit.reset();
+  chain_transfer.event_index = 2;
+  EXPECT_EQ(base_id(chain_transfer, attacker, Direction::from), "fw_fddfa3fb7f594120aff532891e8cdb36");
+}
+
+TEST(Match, ChainTransferIdsUseTxIdAndEventIndex) {
+  Transfer t = stacks_deposit();
+  t.deposit.reset();
+  std::string id0 = base_id(t, attacker, Direction::from);
+  t.event_index = 1;
+  std::string id1 = base_id(t, attacker, Direction::from);
+  t.tx_id = "0x01";
+  std::string id2 = base_id(t, attacker, Direction::from);
+  EXPECT_NE(id0, id1);
+  EXPECT_NE(id1, id2);
+  EXPECT_EQ(id0.size(), 35u);
+  EXPECT_TRUE(id0.starts_with("fw_"));
+  EXPECT_EQ(id0.find_first_not_of("0123456789abcdef", 3), std::string::npos);
+}
+
+TEST(Match, StageFollowsTheTransferStatus) {
+  Transfer t = stacks_deposit();
+  t.deposit.reset();
+  t.status = TransferStatus::final;
+  EXPECT_EQ(stage_of(t), "final");
+  t.status = TransferStatus::retracted;
+  EXPECT_EQ(stage_of(t), "retracted");
+  EXPECT_EQ(stage_of(stacks_deposit("credited")), "credited");
+  EXPECT_EQ(stage_of(stacks_deposit("failed")), "retracted");
+}
+
+}  // namespace
+}  // namespace fw::match
