@@ -1,12 +1,14 @@
 #include "app/commands.hpp"
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
 #include "address/address.hpp"
 #include "app/exit_codes.hpp"
 #include "config/config.hpp"
+#include "outbox/outbox.hpp"
 #include "watchlist/watchlist.hpp"
 
 namespace fw::app {
@@ -100,6 +102,77 @@ int lookup(const Command& cmd) {
   }
   std::cout << "watchlist version " << snap.version().substr(0, 16) << ", " << snap.size() << " addresses\n";
   return worst;
+}
+
+namespace {
+
+std::string iso_time_ms(std::int64_t unix_ms) {
+  if (unix_ms <= 0) return "-";
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int dlq(const Command& cmd) {
+  auto cfg = load_config_or_report(cmd.config_path);
+  if (!cfg) return exit_bad_config;
+  outbox::Options options;
+  options.path = (std::filesystem::path(cfg->storage.dir) / "outbox.db").string();
+  options.create_if_missing = false;
+  std::string error;
+  auto box = outbox::Outbox::open(options, error);
+  if (!box) {
+    std::cerr << "freezewatch: cannot open outbox " << options.path << ": " << error << '\n';
+    return exit_failure;
+  }
+  if (cmd.verb == Verb::dlq_list) {
+    auto letters = box->dlq_list(0, &error);
+    if (!error.empty()) {
+      std::cerr << "freezewatch: " << error << '\n';
+      return exit_failure;
+    }
+    if (letters.empty()) {
+      std::cout << "no dead letters\n";
+      return exit_ok;
+    }
+    for (const auto& d : letters) {
+      std::cout << "seq=" << d.seq << " alert_id=" << d.alert_id << " endpoint=" << d.endpoint
+                << " type=" << d.event_type << " http_status=" << d.http_status << " attempts=" << d.attempts
+                << " dead_at=" << iso_time_ms(d.dead_at_ms) << " created_at=" << iso_time_ms(d.created_at_ms) << '\n'
+                << "  reason: " << d.reason << '\n';
+      if (!d.response_excerpt.empty()) std::cout << "  response: " << d.response_excerpt.substr(0, 300) << '\n';
+    }
+    std::cout << letters.size() << " dead letters\n";
+    return exit_ok;
+  }
+  std::optional<std::int64_t> seq;
+  if (!cmd.all) {
+    try {
+      std::size_t used = 0;
+      seq = std::stoll(cmd.args.at(0), &used);
+      if (used != cmd.args[0].size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      std::cerr << "freezewatch: dlq retry: '" << cmd.args.at(0) << "' is not a dead-letter seq (see dlq list)\n";
+      return exit_usage;
+    }
+  }
+  std::size_t moved = box->dlq_retry(seq, &error);
+  if (!error.empty()) {
+    std::cerr << "freezewatch: " << error << '\n';
+    return exit_failure;
+  }
+  if (seq && moved == 0) {
+    std::cerr << "freezewatch: no dead letter with seq " << *seq << '\n';
+    return exit_failure;
+  }
+  std::cout << "re-queued " << moved << (moved == 1 ? " alert" : " alerts")
+            << "; a running daemon picks them up within a second\n";
+  return exit_ok;
 }
 
 }  // namespace fw::app

@@ -1,0 +1,192 @@
+#include "app/pipeline.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "alert/alert.hpp"
+#include "log/log.hpp"
+#include "metrics/metrics.hpp"
+
+namespace fw::app {
+
+namespace {
+// Rejected frames are logged with an excerpt, but at most this many per
+// source per minute: a garbage feed must not flood the log (the metric counts all).
+constexpr int kRejectLogsPerMinute = 10;
+constexpr std::size_t kDedupCapacity = 1 << 20;
+}  // namespace
+
+struct Pipeline::PerSource {
+  std::string name;
+  decode::DepositDecoder decoder;
+  metrics::SourceMetrics& metrics;
+  SourceStatus status;
+  std::chrono::steady_clock::time_point log_window{};
+  int logged_in_window = 0;
+
+  PerSource(std::string n, const std::optional<config::DepositMapping>& mapping, metrics::SourceMetrics& m)
+      : name(std::move(n)), decoder(mapping), metrics(m) {
+    status.name = name;
+  }
+
+  bool may_log(std::chrono::steady_clock::time_point now) {
+    if (now - log_window > std::chrono::minutes(1)) {
+      log_window = now;
+      logged_in_window = 0;
+    }
+    return logged_in_window++ < kRejectLogsPerMinute;
+  }
+};
+
+Pipeline::Pipeline(boost::asio::io_context& io, const config::Config& cfg, watchlist::Holder& watchlist,
+                   outbox::Outbox& outbox, metrics::Metrics& metrics, DeliverFn deliver)
+    : io_(io),
+      cfg_(cfg),
+      watchlist_(watchlist),
+      outbox_(outbox),
+      metrics_(metrics),
+      deliver_(std::move(deliver)),
+      dedup_(kDedupCapacity) {
+  // Resolve every per-source handle and decoder up front (STYLE rule 10).
+  for (const auto& s : cfg_.sources)
+    sources_.emplace(s.name, std::make_unique<PerSource>(s.name, s.mapping, metrics_.source(s.name)));
+}
+
+Pipeline::~Pipeline() = default;
+
+Pipeline::PerSource& Pipeline::source(std::string_view name) {
+  auto it = sources_.find(std::string(name));
+  if (it == sources_.end())  // a source not in the config (tests): still counted
+    it = sources_.emplace(std::string(name), std::make_unique<PerSource>(std::string(name), std::nullopt,
+                                                                          metrics_.source(name))).first;
+  return *it->second;
+}
+
+void Pipeline::on_frame(std::string_view source_name, std::string_view payload,
+                        std::chrono::steady_clock::time_point received) {
+  PerSource& src = source(source_name);
+  src.metrics.frame_received();
+  src.status.last_frame = received;
+  ++src.status.frames;
+  process(src, payload, received);
+}
+
+void Pipeline::process(PerSource& src, std::string_view payload, std::chrono::steady_clock::time_point received) {
+  auto result = src.decoder.decode(payload, src.name, scratch_);
+  if (result.status == decode::DecodeResult::Status::ignored) {
+    src.metrics.frame_ignored();
+    return;
+  }
+  if (result.status == decode::DecodeResult::Status::rejected) {
+    src.metrics.frame_rejected(decode::to_string(result.reason));
+    if (src.may_log(received))
+      log::warn("frame rejected", {{"source", src.name},
+                                   {"reason", decode::to_string(result.reason)},
+                                   {"detail", result.detail},
+                                   {"excerpt", log::excerpt(payload)}});
+    return;
+  }
+  src.metrics.transfers_decoded();
+  scratch_.received_at = std::chrono::system_clock::now();
+  if (!intake_open_) return;
+
+  auto snapshot = watchlist_.current();
+  if (!snapshot) return;
+  auto matches = match::match(scratch_, *snapshot);
+  if (matches.empty()) return;
+  metrics_.matched(matches.size());
+
+  std::vector<outbox::Record> records;
+  const auto now = scratch_.received_at;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  for (const auto& m : matches) {
+    if (!dedup_.first_time(m.alert_id)) {
+      metrics_.alert_deduplicated();
+      continue;
+    }
+    std::string body = alert::render(m, scratch_, now);
+    for (const auto& hook : cfg_.webhooks) {
+      if (!alert::passes(hook.filter, m, scratch_)) continue;
+      outbox::Record r;
+      r.alert_id = m.alert_id;
+      r.endpoint = hook.name;
+      r.event_type = match::event_type(m.stage);
+      r.payload = body;
+      r.created_at_ms = now_ms;
+      records.push_back(std::move(r));
+    }
+  }
+  if (records.empty()) return;
+
+  // Durable first: delivery sees the records only after the commit.
+  outbox_.append(std::move(records), [this, received](std::vector<outbox::Record> inserted) {
+    // Writer thread: measure, then hand over to the io thread.
+    if (inserted.empty()) return;
+    auto persisted = std::chrono::steady_clock::now();
+    // One alert may fan out to several endpoints: count alerts, not rows.
+    std::size_t alerts = 0;
+    for (std::size_t i = 0; i < inserted.size(); ++i)
+      if (i == 0 || inserted[i].alert_id != inserted[i - 1].alert_id) ++alerts;
+    metrics_.alert_emitted(alerts);
+    metrics_.detection_latency(persisted - received);
+    boost::asio::post(io_, [this, received, recs = std::move(inserted)]() mutable {
+      for (const auto& r : recs) received_by_seq_.emplace(r.seq, received);
+      deliver_(std::move(recs));
+    });
+  });
+}
+
+void Pipeline::on_state(std::string_view source_name, sources::SourceState state, std::string_view reason) {
+  PerSource& src = source(source_name);
+  auto previous = src.status.state;
+  src.status.state = state;
+  src.status.reason = std::string(reason);
+  src.metrics.set_connected(state == sources::SourceState::connected || state == sources::SourceState::stale);
+  src.metrics.set_stale(state == sources::SourceState::stale);
+  if (previous == state) return;
+  switch (state) {
+    case sources::SourceState::connected:
+      log::info("source connected", {{"source", src.name}});
+      break;
+    case sources::SourceState::stale:
+      log::warn("source stale: connected but silent", {{"source", src.name}, {"reason", reason}});
+      break;
+    case sources::SourceState::disconnected:
+      log::warn("source disconnected", {{"source", src.name}, {"reason", reason}});
+      break;
+    case sources::SourceState::finished:
+      log::info("source finished", {{"source", src.name}, {"frames", src.status.frames}});
+      break;
+    case sources::SourceState::connecting:
+      log::debug("source connecting", {{"source", src.name}});
+      break;
+  }
+}
+
+void Pipeline::on_frame_rejected(std::string_view source_name, std::string_view reason, std::string_view excerpt) {
+  PerSource& src = source(source_name);
+  src.metrics.frame_rejected(reason);
+  if (src.may_log(std::chrono::steady_clock::now()))
+    log::warn("frame rejected", {{"source", src.name}, {"reason", reason}, {"excerpt", excerpt}});
+}
+
+void Pipeline::on_reconnect(std::string_view source_name) { source(source_name).metrics.reconnected(); }
+
+std::vector<Pipeline::SourceStatus> Pipeline::source_status() const {
+  std::vector<SourceStatus> out;
+  for (const auto& s : cfg_.sources) {
+    auto it = sources_.find(s.name);
+    if (it != sources_.end()) out.push_back(it->second->status);
+  }
+  return out;
+}
+
+std::optional<std::chrono::steady_clock::time_point> Pipeline::take_received(std::int64_t seq) {
+  auto it = received_by_seq_.find(seq);
+  if (it == received_by_seq_.end()) return std::nullopt;
+  auto t = it->second;
+  received_by_seq_.erase(it);
+  return t;
+}
+
+}  // namespace fw::app

@@ -1,0 +1,88 @@
+// The ingest half of the data path, wired: every frame a source reports is
+// decoded, matched against the live watchlist snapshot, rendered as an alert
+// for each endpoint whose filter passes, and appended to the outbox. When the
+// outbox says the alert is durable, the records are handed to delivery on the
+// io thread.
+//
+// Thread: on_* calls arrive on the io thread (sources::Observer contract).
+// The outbox's durable callback runs on its writer thread and only posts.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/transfer.hpp"
+#include "decode/deposit.hpp"
+#include "match/deduper.hpp"
+#include "match/match.hpp"
+#include "outbox/outbox.hpp"
+#include "sources/observer.hpp"
+#include "watchlist/watchlist.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace fw::metrics {
+class Metrics;
+struct SourceMetrics;
+}
+
+namespace fw::app {
+
+class Pipeline final : public sources::Observer {
+ public:
+  // Called on the io thread with records that just became durable.
+  using DeliverFn = std::function<void(std::vector<outbox::Record>)>;
+
+  Pipeline(boost::asio::io_context& io, const config::Config& cfg, watchlist::Holder& watchlist,
+           outbox::Outbox& outbox, metrics::Metrics& metrics, DeliverFn deliver);
+  ~Pipeline() override;
+
+  void on_frame(std::string_view source, std::string_view payload,
+                std::chrono::steady_clock::time_point received) override;
+  void on_state(std::string_view source, sources::SourceState state, std::string_view reason) override;
+  void on_frame_rejected(std::string_view source, std::string_view reason, std::string_view excerpt) override;
+  void on_reconnect(std::string_view source) override;
+
+  struct SourceStatus {
+    std::string name;
+    sources::SourceState state = sources::SourceState::connecting;
+    std::string reason;
+    std::chrono::steady_clock::time_point last_frame{};
+    std::uint64_t frames = 0;
+  };
+  std::vector<SourceStatus> source_status() const;
+
+  // Frame-received time of alerts still in flight, by outbox seq (io thread);
+  // delivery uses it for the detection -> 2xx latency. Erases the entry.
+  std::optional<std::chrono::steady_clock::time_point> take_received(std::int64_t seq);
+
+  // After this, frames are counted but no longer produce alerts (shutdown).
+  void close_intake() { intake_open_ = false; }
+
+ private:
+  struct PerSource;
+  PerSource& source(std::string_view name);
+  void process(PerSource& src, std::string_view payload, std::chrono::steady_clock::time_point received);
+
+  boost::asio::io_context& io_;
+  const config::Config& cfg_;
+  watchlist::Holder& watchlist_;
+  outbox::Outbox& outbox_;
+  metrics::Metrics& metrics_;
+  DeliverFn deliver_;
+  std::unordered_map<std::string, std::unique_ptr<PerSource>> sources_;
+  match::Deduper dedup_;
+  Transfer scratch_;
+  bool intake_open_ = true;
+  // Only touched on the io thread.
+  std::unordered_map<std::int64_t, std::chrono::steady_clock::time_point> received_by_seq_;
+};
+
+}  // namespace fw::app
