@@ -2,7 +2,11 @@
 lookup of shipped-list addresses in several spellings. Exit codes and messages
 are part of the operator contract (README, docs/configuration.md)."""
 import os
+import signal
+import socket
 import subprocess
+import time
+import urllib.request
 import tempfile
 import textwrap
 import unittest
@@ -138,9 +142,11 @@ class Lookup(unittest.TestCase):
 
     def test_tron_base58_and_hex(self):
         # TSMQQM9... (Lazarus-linked, ALEX statement) in base58 and in its 41-hex form.
-        r = self.lookup("TSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm")
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("LISTED TSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm (tron)", r.stdout)
+        for spelling in ["TSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm", "41b3b4ae64a81cfda5d38a4d2f008233cf736217c3",
+                         "41B3B4AE64A81CFDA5D38A4D2F008233CF736217C3"]:
+            r = self.lookup(spelling)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("LISTED TSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm (tron)", r.stdout)
 
     def test_ofac_usdt_list_routes_each_chain(self):
         for addr, chain in [("TEAqwfMhXLaomXhZ8KeMhx3njGmQEDnsUR", "tron"),
@@ -158,6 +164,72 @@ class Lookup(unittest.TestCase):
         r = self.lookup("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD")  # wrong EIP-55 case
         self.assertEqual(r.returncode, 5, r.stdout + r.stderr)
         self.assertIn("INVALID", r.stdout)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Reload(unittest.TestCase):
+    """SIGHUP reloads the lists of a running daemon; a broken strict list keeps the old one."""
+
+    def metric(self, port, name):
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        for line in body.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return None
+
+    def wait_metric(self, port, name, want, timeout=15):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            try:
+                last = self.metric(port, name)
+                if last == want:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.fail(f"{name} is {last}, wanted {want}")
+
+    def test_sighup_reloads_and_failed_reload_keeps_old_list(self):
+        with tempfile.TemporaryDirectory() as d:
+            d = Path(d)
+            lst = d / "list.txt"
+            lst.write_text("0x3e8c9490687dfc26c5621dd63ce9c3d415b405ed\n")
+            port = free_port()
+            cfg = d / "c.yaml"
+            cfg.write_text(textwrap.dedent(f"""\
+                storage: {{dir: {d / 'state'}}}
+                admin: {{port: {port}}}
+                watchlists:
+                  watch_files: false
+                  files:
+                    - {{name: l, path: {lst}, format: text, strict: true}}
+                """))
+            proc = subprocess.Popen([BIN, "run", "--config", str(cfg)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+            try:
+                self.wait_metric(port, "freezewatch_watchlist_entries", 1)
+                lst.write_text("0x3e8c9490687dfc26c5621dd63ce9c3d415b405ed\nTSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm\n")
+                proc.send_signal(signal.SIGHUP)
+                self.wait_metric(port, "freezewatch_watchlist_entries", 2)
+                lst.write_text("0x3e8c9490687dfc26c5621dd63ce9c3d415b405ed\nnot-an-address\n")
+                proc.send_signal(signal.SIGHUP)
+                self.wait_metric(port, "freezewatch_watchlist_reload_failures_total", 1)
+                self.assertEqual(self.metric(port, "freezewatch_watchlist_entries"), 2)
+                proc.send_signal(signal.SIGTERM)
+                out, err = proc.communicate(timeout=20)
+                self.assertEqual(proc.returncode, 0, err)
+                self.assertIn("watchlist reload failed", err)
+                self.assertIn("list.txt:2", err)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.communicate()
 
 
 if __name__ == "__main__":
