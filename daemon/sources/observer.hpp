@@ -1,0 +1,49 @@
+// What a source reports, and to whom. No Asio here: the app, metrics and
+// tests implement Observer without pulling in the network stack.
+//
+// Thread: every Observer call is made on the io_context thread that runs the
+// source, one at a time. Views passed in (payload, reason, excerpt) are valid
+// only for the duration of the call; copy what you keep.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+namespace fw::sources {
+
+enum class SourceState : std::uint8_t {
+  connecting,    // resolving / connecting / TLS / upgrading, or opening the replay file
+  connected,     // open and frames arrive (or may arrive)
+  stale,         // connected, but no data frame for longer than stale_after_ms
+  disconnected,  // not connected; the reason says why (a retry may be scheduled)
+  finished,      // a finite source (replay) reached its end; no more frames
+};
+
+// Bounded label for metrics and logs: "connecting", "connected", ...
+std::string_view to_string(SourceState s) noexcept;
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+
+  // One complete message (a websocket text frame, a replay line). `payload`
+  // points into the source's read buffer: zero copy, valid during the call only.
+  virtual void on_frame(std::string_view source, std::string_view payload,
+                        std::chrono::steady_clock::time_point received) = 0;
+
+  // Every state change; `reason` is empty or a short human explanation
+  // ("connect: Connection refused", "idle timeout", "stopped").
+  virtual void on_state(std::string_view source, SourceState state, std::string_view reason) = 0;
+
+  // A message the source refused before delivery. `reason` is a bounded label:
+  // "oversized" (larger than max_frame_bytes) or "binary" (websocket binary frame).
+  // `excerpt` is a printable prefix of what was seen (may be empty).
+  virtual void on_frame_rejected(std::string_view source, std::string_view reason,
+                                 std::string_view excerpt) = 0;
+
+  // A new connection attempt after a previous one failed or ended.
+  virtual void on_reconnect(std::string_view source) = 0;
+};
+
+}  // namespace fw::sources
