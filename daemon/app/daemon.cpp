@@ -224,9 +224,11 @@ int run_daemon(const Command& cmd) {
     });
     admin_server->set_readiness([&] {
       std::vector<admin::ReadinessCheck> checks;
+      checks.push_back({"config", true, "loaded"});  // the daemon does not start without it
       auto snap = holder.current();
       checks.push_back({"watchlist", snap != nullptr,
-                        snap ? std::to_string(snap->size()) + " entries" : std::string("not loaded")});
+                        snap ? std::to_string(snap->size()) + " entries (version " + snap->version().substr(0, 6) + ")"
+                             : std::string("not loaded")});
       for (const auto& s : pipeline.source_status()) {
         bool ok = s.state == sources::SourceState::connected || s.state == sources::SourceState::finished;
         std::string detail(sources::to_string(s.state));
@@ -238,7 +240,8 @@ int run_daemon(const Command& cmd) {
       bool writable = st.write_errors == last_errors;
       last_errors = st.write_errors;
       checks.push_back({"outbox", writable,
-                        writable ? std::to_string(st.pending) + " pending" : std::string("write errors")});
+                        writable ? "writable (" + std::to_string(st.pending) + " pending)"
+                                 : "failing writes (" + std::to_string(st.write_errors) + " errors so far; retrying)"});
       return checks;
     });
     if (!admin_server->start(error)) {

@@ -118,15 +118,23 @@ void Pipeline::process(PerSource& src, std::string_view payload, std::chrono::st
   }
   if (records.empty()) return;
 
+  // One alert may fan out to several endpoints: count alerts, not rows.
+  auto count_alerts = [](const std::vector<outbox::Record>& rows) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if (i == 0 || rows[i].alert_id != rows[i - 1].alert_id) ++n;
+    return n;
+  };
+  const std::size_t requested = count_alerts(records);
+
   // Durable first: delivery sees the records only after the commit.
-  outbox_.append(std::move(records), [this, received](std::vector<outbox::Record> inserted) {
-    // Writer thread: measure, then hand over to the io thread.
+  outbox_.append(std::move(records), [this, received, requested, count_alerts](std::vector<outbox::Record> inserted) {
+    // Writer thread: measure, then hand over to the io thread. Alerts the
+    // outbox already held (emitted before a restart) are duplicates.
+    const std::size_t alerts = count_alerts(inserted);
+    if (requested > alerts) metrics_.alert_deduplicated(requested - alerts);
     if (inserted.empty()) return;
     auto persisted = std::chrono::steady_clock::now();
-    // One alert may fan out to several endpoints: count alerts, not rows.
-    std::size_t alerts = 0;
-    for (std::size_t i = 0; i < inserted.size(); ++i)
-      if (i == 0 || inserted[i].alert_id != inserted[i - 1].alert_id) ++alerts;
     metrics_.alert_emitted(alerts);
     metrics_.detection_latency(persisted - received);
     boost::asio::post(io_, [this, received, recs = std::move(inserted)]() mutable {

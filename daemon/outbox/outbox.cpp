@@ -119,6 +119,13 @@ struct Outbox::Impl {
   std::deque<Op> queue;  // guarded by mu
   bool stopping = false;  // guarded by mu
   std::thread writer;
+  // Checkpointer: copies the WAL into the database from its own connection,
+  // so the fsync that costs is never on the writer thread.
+  std::thread checkpointer;
+  std::mutex cp_mu;
+  std::condition_variable cp_cv;
+  bool cp_stopping = false;  // guarded by cp_mu
+  void checkpoint_loop();
 
   std::atomic<std::uint64_t> pending{0}, dead{0}, write_errors{0}, rejected{0}, commits{0}, inserted{0},
       duplicates{0}, queued{0};
@@ -170,6 +177,7 @@ std::unique_ptr<Outbox> Outbox::open(const Options& options, std::string& error)
   impl->oldest_pending = c.oldest_pending_created_at_ms;
   Impl* raw = impl.get();
   impl->writer = std::thread([raw] { raw->run(); });
+  impl->checkpointer = std::thread([raw] { raw->checkpoint_loop(); });
   return std::unique_ptr<Outbox>(new Outbox(std::move(impl)));
 }
 
@@ -182,6 +190,36 @@ Outbox::~Outbox() {
   }
   impl_->cv.notify_one();
   if (impl_->writer.joinable()) impl_->writer.join();
+  {
+    std::lock_guard lk(impl_->cp_mu);
+    impl_->cp_stopping = true;
+  }
+  impl_->cp_cv.notify_one();
+  if (impl_->checkpointer.joinable()) impl_->checkpointer.join();
+}
+
+void Outbox::Impl::checkpoint_loop() {
+  // PASSIVE never blocks the writer: it copies what no reader still needs and
+  // leaves the rest for the next round. Once a second keeps the WAL small
+  // (journal_size_limit truncates it) at any alert rate we see.
+  constexpr auto kInterval = std::chrono::seconds(1);
+  detail::Db db;
+  std::string error;
+  if (!db.open(options.path, false, error)) {
+    log::warn("outbox checkpointer cannot open the database; the WAL grows until restart",
+              {{"path", options.path}, {"error", error}});
+    return;
+  }
+  sqlite3_busy_timeout(db.get(), 100);
+  std::unique_lock lk(cp_mu);
+  for (;;) {
+    if (cp_cv.wait_for(lk, kInterval, [&] { return cp_stopping; })) break;
+    lk.unlock();
+    std::string text;
+    if (!db.query_text("PRAGMA wal_checkpoint(PASSIVE)", text, error))
+      log::debug("outbox checkpoint skipped", {{"path", options.path}, {"error", error}});
+    lk.lock();
+  }
 }
 
 void Outbox::append(std::vector<Record> records, DurableFn on_durable) {

@@ -44,6 +44,9 @@
 //    a committed batch survives a process crash (kill -9); the last commits
 //    before a power loss / kernel crash may be lost (they are fsynced at
 //    checkpoint). Commit costs a write(), no fsync: tens of microseconds.
+//    Checkpoints (which do fsync) never run on the writer: its connection has
+//    wal_autocheckpoint off, and a checkpointer thread with its own
+//    connection runs PRAGMA wal_checkpoint(PASSIVE) once a second.
 //  - full: WAL + synchronous=FULL. Each commit fsyncs the WAL; also survives
 //    power loss, at the cost of one fsync per batch (0.1 .. 10 ms by disk).
 //

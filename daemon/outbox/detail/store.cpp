@@ -105,7 +105,12 @@ bool Store::configure(const Options& options, std::string& error) {
   }
   const char* sync = options.sync == Options::Sync::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
   // Without a limit the -wal file keeps its high-water size after a checkpoint.
-  return db_.exec(sync, error) && db_.exec("PRAGMA journal_size_limit = 67108864", error);
+  // No automatic checkpoints on this (the writer's) connection: a checkpoint
+  // fsyncs the database, 10-300 ms on ordinary disks, and would stall every
+  // alert queued behind it. Outbox runs them from its own connection on a
+  // checkpointer thread instead (outbox.cpp), concurrently with the writer.
+  return db_.exec(sync, error) && db_.exec("PRAGMA journal_size_limit = 67108864", error) &&
+         db_.exec("PRAGMA wal_autocheckpoint = 0", error);
 }
 
 bool Store::ensure_schema(std::string& error) {

@@ -474,3 +474,28 @@ TEST_F(OutboxTest, CreatedAtDefaultsToTheAppendTime) {
 
 }  // namespace
 }  // namespace fw::outbox
+
+namespace fw::outbox {
+namespace {
+using testing::make_record;
+using testing::OutboxTest;
+
+// The writer never checkpoints (a checkpoint fsyncs and would stall alerts);
+// the checkpointer thread copies the WAL into the database file instead. With
+// no checkpointer the main file would stay at its initial few pages until close.
+TEST_F(OutboxTest, CheckpointerCopiesTheWalIntoTheDatabaseOffTheWriterThread) {
+  auto box = open();
+  const auto initial = std::filesystem::file_size(path_);
+  std::vector<Record> batch;
+  for (int i = 0; i < 2000; ++i) batch.push_back(make_record("cp-" + std::to_string(i), "hook-a", std::string(400, 'x')));
+  append_sync(*box, std::move(batch));
+  ASSERT_TRUE(box->flush());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::filesystem::file_size(path_) < initial + 500'000 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_GE(std::filesystem::file_size(path_), initial + 500'000)
+      << "the database file did not grow: nothing checkpointed the WAL while the outbox was open";
+}
+
+}  // namespace
+}  // namespace fw::outbox
