@@ -12,8 +12,14 @@ PACKAGES=(
   libsimdjson-dev libyaml-cpp-dev prometheus-cpp-dev
   libssl-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  nodejs npm prometheus openssl curl python3
+  prometheus openssl curl python3
 )
+# Node.js + npm run the integration tests' feed and webhook receiver. Any
+# node >= 18 with npm will do; only when there is none, take Debian's
+# (installing Debian's npm next to another vendor's nodejs would conflict).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

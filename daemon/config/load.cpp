@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "config/config.hpp"
+#include "core/base64.hpp"
 #include "config/reader.hpp"
 
 namespace fw::config {
@@ -693,32 +694,9 @@ std::string_view to_string(Direction v) noexcept { return name_of(kDirections, v
 std::optional<std::string> decode_webhook_secret(std::string_view s) {
   constexpr std::string_view prefix = "whsec_";
   if (s.substr(0, prefix.size()) != prefix) return std::nullopt;
-  s.remove_prefix(prefix.size());
-  while (!s.empty() && s.back() == '=') s.remove_suffix(1);  // padding is optional
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  if (s.size() % 4 == 1) return std::nullopt;  // no whole byte in a lone sextet
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    const int v = value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  if (out.size() < 24 || out.size() > 64) return std::nullopt;
-  return out;
+  auto key = base64_decode(s.substr(prefix.size()));
+  if (!key || key->size() < 24 || key->size() > 64) return std::nullopt;
+  return key;
 }
 
 LoadResult load_string(const std::string& yaml, const std::string& origin) {

@@ -13,6 +13,8 @@
 // result carries an error message that never contains the secret itself.
 #pragma once
 
+#include "core/base64.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -72,8 +74,8 @@ class Signer {
 };
 
 // Lower-level pieces, exposed for tests and for callers that verify.
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);  // standard alphabet, padding optional
+using fw::base64_decode;  // core/base64.hpp
+using fw::base64_encode;
 std::string sign_with_key(std::string_view key, std::string_view id, std::int64_t timestamp_s,
                           std::string_view body);  // "v1,<base64>"
 
