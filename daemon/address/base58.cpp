@@ -1,5 +1,7 @@
 #include "address/detail/base58.hpp"
 
+#include <algorithm>
+
 #include <array>
 #include <cstring>
 
@@ -85,6 +87,31 @@ bool checksum_ok(const std::uint8_t* data, std::size_t n) {
   std::uint8_t sum[4];
   checksum4(data, n - 4, sum);
   return std::memcmp(sum, data + n - 4, 4) == 0;
+}
+
+bool decode_base58check_25(std::string_view text, std::string_view what, std::size_t max_chars,
+                           std::uint8_t (&out)[25], std::string& error) {
+  if (text.size() > max_chars) {
+    error = std::string(what) + " address too long (" + std::to_string(text.size()) + " characters)";
+    return false;
+  }
+  std::uint8_t buf[64];
+  Decoded d = base58_decode(text, buf, sizeof buf);
+  if (d.status == DecodeStatus::bad_char) {
+    error = bad_char_error("base58", text[d.pos], d.pos);
+    return false;
+  }
+  if (d.status != DecodeStatus::ok || d.size != 25) {
+    std::size_t n = d.status == DecodeStatus::ok ? d.size : sizeof buf;
+    error = length_error(20, n > 5 ? n - 5 : 0);
+    return false;
+  }
+  if (!checksum_ok(buf, 25)) {
+    error = "bad checksum";
+    return false;
+  }
+  std::copy(buf, buf + 25, out);
+  return true;
 }
 
 }  // namespace fw::address::detail

@@ -61,25 +61,8 @@ bool parse_segwit(std::string_view text, Address& out, std::string& error) {
 }
 
 bool parse_base58(std::string_view text, Address& out, std::string& error) {
-  if (text.size() > max_base58_chars) {
-    error = "bitcoin address too long (" + std::to_string(text.size()) + " characters)";
-    return false;
-  }
-  std::uint8_t buf[64];
-  Decoded d = base58_decode(text, buf, sizeof buf);
-  if (d.status == DecodeStatus::bad_char) {
-    error = bad_char_error("base58", text[d.pos], d.pos);
-    return false;
-  }
-  if (d.status != DecodeStatus::ok || d.size != 25) {
-    std::size_t n = d.status == DecodeStatus::ok ? d.size : sizeof buf;
-    error = length_error(20, n > 5 ? n - 5 : 0);
-    return false;
-  }
-  if (!checksum_ok(buf, 25)) {
-    error = "bad checksum";
-    return false;
-  }
+  std::uint8_t buf[25];
+  if (!decode_base58check_25(text, "bitcoin", max_base58_chars, buf, error)) return false;
   switch (buf[0]) {
     case bitcoin_mainnet_p2pkh: out.kind = Kind::bitcoin_p2pkh; out.network = Network::mainnet; break;
     case bitcoin_mainnet_p2sh: out.kind = Kind::bitcoin_p2sh; out.network = Network::mainnet; break;

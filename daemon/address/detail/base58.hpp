@@ -28,4 +28,11 @@ Decoded base58_decode(std::string_view s, std::uint8_t* out, std::size_t cap) no
 // True when the last 4 bytes of data[0..n) are the base58check checksum of the rest.
 bool checksum_ok(const std::uint8_t* data, std::size_t n);
 
+// Decodes a base58check address of version byte + 20 bytes + checksum into
+// out[0..25) (TRON and Bitcoin P2PKH/P2SH share this shape). On failure sets a
+// short reason ("bad checksum", "invalid base58 character ...", "expected 20
+// bytes, got N"); `what` names the chain in the too-long message.
+bool decode_base58check_25(std::string_view text, std::string_view what, std::size_t max_chars,
+                           std::uint8_t (&out)[25], std::string& error);
+
 }  // namespace fw::address::detail
