@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "log/log.hpp"
+#include "sources/detail/stats.hpp"
 #include "sources/detail/line_reader.hpp"
 
 namespace fw::sources {
@@ -33,7 +34,7 @@ std::int64_t to_ns(Clock::time_point t) noexcept {
 }
 }  // namespace
 
-struct ReplaySource::Impl {
+struct ReplaySource::Impl : detail::StatCounters {
   Impl(net::io_context& io, const config::SourceConfig& c, Observer& o)
       : io_(io),
         name_(c.name),
@@ -57,8 +58,6 @@ struct ReplaySource::Impl {
   bool running_ = false;
   bool stopping_ = false;
   std::atomic<SourceState> state_{SourceState::disconnected};
-  std::atomic<std::uint64_t> frames_{0}, bytes_{0}, rejected_{0}, connects_{0}, reconnects_{0};
-  std::atomic<std::int64_t> last_frame_ns_{0};
 
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) noexcept {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
@@ -206,17 +205,6 @@ void ReplaySource::stop() {
 const std::string& ReplaySource::name() const noexcept { return impl_->name_; }
 SourceState ReplaySource::state() const noexcept { return impl_->state_.load(std::memory_order_relaxed); }
 
-SourceStats ReplaySource::stats() const noexcept {
-  const auto& s = *impl_;
-  SourceStats out;
-  out.frames = s.frames_.load(std::memory_order_relaxed);
-  out.bytes = s.bytes_.load(std::memory_order_relaxed);
-  out.rejected = s.rejected_.load(std::memory_order_relaxed);
-  out.connects = s.connects_.load(std::memory_order_relaxed);
-  out.reconnects = s.reconnects_.load(std::memory_order_relaxed);
-  out.last_frame = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
-      std::chrono::nanoseconds(s.last_frame_ns_.load(std::memory_order_relaxed))));
-  return out;
-}
+SourceStats ReplaySource::stats() const noexcept { return impl_->snapshot(); }
 
 }  // namespace fw::sources

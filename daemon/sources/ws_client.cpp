@@ -1,5 +1,7 @@
 #include "sources/ws_client.hpp"
 
+#include "sources/detail/stats.hpp"
+
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -138,7 +140,7 @@ struct SessionEnd {
 
 }  // namespace
 
-struct WsClient::Impl {
+struct WsClient::Impl : detail::StatCounters {
   Impl(net::io_context& io, WsOptions o, WsHooks h)
       : io_(io),
         opts_(std::move(o)),
@@ -177,8 +179,6 @@ struct WsClient::Impl {
   std::atomic<SourceState> state_{SourceState::disconnected};
   // Written only on the io thread (load + store, no locked instruction);
   // read from any thread.
-  std::atomic<std::uint64_t> frames_{0}, bytes_{0}, rejected_{0}, connects_{0}, reconnects_{0};
-  std::atomic<std::int64_t> last_frame_ns_{0};
 
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) noexcept {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
@@ -566,17 +566,6 @@ bool WsClient::is_open() const noexcept { return impl_->open_; }
 
 SourceState WsClient::state() const noexcept { return impl_->state_.load(std::memory_order_relaxed); }
 
-SourceStats WsClient::stats() const noexcept {
-  const auto& s = *impl_;
-  SourceStats out;
-  out.frames = s.frames_.load(std::memory_order_relaxed);
-  out.bytes = s.bytes_.load(std::memory_order_relaxed);
-  out.rejected = s.rejected_.load(std::memory_order_relaxed);
-  out.connects = s.connects_.load(std::memory_order_relaxed);
-  out.reconnects = s.reconnects_.load(std::memory_order_relaxed);
-  out.last_frame = Clock::time_point(std::chrono::duration_cast<Clock::duration>(
-      std::chrono::nanoseconds(s.last_frame_ns_.load(std::memory_order_relaxed))));
-  return out;
-}
+SourceStats WsClient::stats() const noexcept { return impl_->snapshot(); }
 
 }  // namespace fw::sources
