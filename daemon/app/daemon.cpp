@@ -153,6 +153,8 @@ int run_daemon(const Command& cmd) {
   std::string error;
   outbox::Options outbox_options;
   outbox_options.path = (std::filesystem::path(cfg.storage.dir) / "outbox.db").string();
+  outbox_options.sync =
+      cfg.storage.sync == config::StorageSync::full ? outbox::Options::Sync::full : outbox::Options::Sync::normal;
   auto outbox = outbox::Outbox::open(outbox_options, error);
   if (!outbox) {
     log::error("cannot open outbox", {{"path", outbox_options.path}, {"error", error}});

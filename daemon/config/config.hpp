@@ -40,8 +40,13 @@ struct LogConfig {
   LogFormat format = LogFormat::logfmt;
 };
 
+enum class StorageSync : std::uint8_t { normal, full };
+
 struct StorageConfig {
   std::string dir = "/var/lib/freezewatch";  // created if missing; outbox.db etc. live here
+  // normal: every committed alert survives a process crash (kill -9); full:
+  // also a power loss, at one fsync per commit (docs/configuration.md).
+  StorageSync sync = StorageSync::normal;
 };
 
 struct AdminConfig {
@@ -162,6 +167,7 @@ inline constexpr std::string_view deposit_fields[] = {
 // Config spellings of the enums (the exact strings the YAML accepts).
 std::string_view to_string(LogLevel v) noexcept;
 std::string_view to_string(LogFormat v) noexcept;
+std::string_view to_string(StorageSync v) noexcept;
 std::string_view to_string(WatchlistFile::Format v) noexcept;
 std::string_view to_string(SourceConfig::Type v) noexcept;
 std::string_view to_string(WebhookConfig::Type v) noexcept;

@@ -39,6 +39,7 @@ constexpr Table<LogLevel, 5> kLogLevels{{{"trace", LogLevel::trace},
                                          {"warn", LogLevel::warn},
                                          {"error", LogLevel::error}}};
 constexpr Table<LogFormat, 2> kLogFormats{{{"logfmt", LogFormat::logfmt}, {"json", LogFormat::json}}};
+constexpr Table<StorageSync, 2> kStorageSyncs{{{"normal", StorageSync::normal}, {"full", StorageSync::full}}};
 constexpr Table<WatchlistFile::Format, 2> kListFormats{
     {{"csv", WatchlistFile::Format::csv}, {"text", WatchlistFile::Format::text}}};
 constexpr Table<SourceConfig::Type, 2> kSourceTypes{
@@ -70,7 +71,7 @@ constexpr auto concat(const std::string_view (&... lists)[N]) {
 
 constexpr std::string_view kTopKeys[] = {"log", "storage", "admin", "watchlists", "sources", "webhooks"};
 constexpr std::string_view kLogKeys[] = {"level", "format"};
-constexpr std::string_view kStorageKeys[] = {"dir"};
+constexpr std::string_view kStorageKeys[] = {"dir", "sync"};
 constexpr std::string_view kAdminKeys[] = {"enabled", "listen_address", "port"};
 constexpr std::string_view kWatchlistsKeys[] = {"watch_files", "poll_interval_ms", "files"};
 constexpr std::string_view kListFileKeys[] = {"name",   "path",   "format",   "chain",
@@ -336,6 +337,8 @@ void read_storage(Ctx& ctx, const Field& f, StorageConfig& out) {
   MapReader m(ctx, f, kStorageKeys);
   if (auto v = m.get("dir"))
     if (auto p = read_path(ctx, *v)) out.dir = *p;
+  if (auto v = m.get("sync"))
+    if (auto e = read_enum(ctx, *v, kStorageSyncs)) out.sync = *e;
 }
 
 void read_admin(Ctx& ctx, const Field& f, AdminConfig& out) {
@@ -686,6 +689,7 @@ std::filesystem::path base_dir_of(const std::string& origin) {
 
 std::string_view to_string(LogLevel v) noexcept { return name_of(kLogLevels, v); }
 std::string_view to_string(LogFormat v) noexcept { return name_of(kLogFormats, v); }
+std::string_view to_string(StorageSync v) noexcept { return name_of(kStorageSyncs, v); }
 std::string_view to_string(WatchlistFile::Format v) noexcept { return name_of(kListFormats, v); }
 std::string_view to_string(SourceConfig::Type v) noexcept { return name_of(kSourceTypes, v); }
 std::string_view to_string(WebhookConfig::Type v) noexcept { return name_of(kWebhookTypes, v); }

@@ -118,7 +118,7 @@ std::string summarize(const Config& c) {
   out += "config: " + (c.path.empty() ? std::string("(built-in defaults)") : c.path) + "\n";
   out += "log: level=" + std::string(to_string(c.log.level)) +
          " format=" + std::string(to_string(c.log.format)) + "\n";
-  out += "storage: dir=" + c.storage.dir + "\n";
+  out += "storage: dir=" + c.storage.dir + " sync=" + std::string(to_string(c.storage.sync)) + "\n";
   out += "admin: " +
          (c.admin.enabled ? "listening on " +
                                 (c.admin.listen_address.find(':') != std::string::npos

@@ -913,3 +913,25 @@ TEST(ConfigSummary, EnumsHaveTheirConfigSpelling) {
 
 }  // namespace
 }  // namespace fw::config
+
+namespace fw::config {
+namespace {
+
+TEST(ConfigStorage, SyncDefaultsToNormalAndAcceptsFull) {
+  auto r = load("");
+  ASSERT_TRUE(r) << dump(r);
+  EXPECT_EQ(r.config->storage.sync, StorageSync::normal);
+  r = load("storage: {dir: /srv/fw, sync: full}\n");
+  ASSERT_TRUE(r) << dump(r);
+  EXPECT_EQ(r.config->storage.sync, StorageSync::full);
+  EXPECT_NE(summarize(*r.config).find("sync=full"), std::string::npos);
+}
+
+TEST(ConfigStorage, UnknownSyncModeListsTheAllowedOnes) {
+  const auto r = load("storage:\n  sync: fsync\n");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(has(r, "storage.sync", "expected one of normal, full")) << dump(r);
+}
+
+}  // namespace
+}  // namespace fw::config
