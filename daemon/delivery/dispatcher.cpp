@@ -496,6 +496,13 @@ awaitable<Exchange> connect(Endpoint* ep, Worker* w, milliseconds timeout) {
   auto timed_out = [&](const beast::error_code& ec) {
     return ec == beast::error::timeout || steady_clock::now() - started >= timeout;
   };
+  // A failed connect step: drop the half-made connection, say which step and why.
+  auto failed = [&](const beast::error_code& ec, const char* step) {
+    fail.timed_out = timed_out(ec);
+    fail.error = step + ep->target.host_header + ": " + ec.message();
+    w->conn.reset();
+    return fail;
+  };
 
   if (ep->target.https) {
     auto& stream = w->conn.tls.emplace(ex, *ep->tls);
@@ -503,33 +510,18 @@ awaitable<Exchange> connect(Endpoint* ep, Worker* w, milliseconds timeout) {
     low.expires_after(left);
     auto [cec, peer] = co_await low.async_connect(results, use_tuple);
     (void)peer;
-    if (cec) {
-      fail.timed_out = timed_out(cec);
-      fail.error = "connect " + ep->target.host_header + ": " + cec.message();
-      w->conn.reset();
-      co_return fail;
-    }
+    if (cec) co_return failed(cec, "connect ");
     if (!ep->target.host_is_ip) SSL_set_tlsext_host_name(stream.native_handle(), ep->target.host.c_str());
     if (ep->cfg.tls_verify) stream.set_verify_callback(ssl::host_name_verification(ep->target.host));
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
-    if (hec) {
-      fail.timed_out = timed_out(hec);
-      fail.error = "TLS handshake with " + ep->target.host_header + ": " + hec.message();
-      w->conn.reset();
-      co_return fail;
-    }
+    if (hec) co_return failed(hec, "TLS handshake with ");
     low.expires_never();
   } else {
     auto& low = w->conn.tcp.emplace(ex);
     low.expires_after(left);
     auto [cec, peer] = co_await low.async_connect(results, use_tuple);
     (void)peer;
-    if (cec) {
-      fail.timed_out = timed_out(cec);
-      fail.error = "connect " + ep->target.host_header + ": " + cec.message();
-      w->conn.reset();
-      co_return fail;
-    }
+    if (cec) co_return failed(cec, "connect ");
     low.expires_never();
   }
   ++ep->connections;
