@@ -66,6 +66,18 @@ struct Transfer {
   std::string block_hash;
   TransferStatus status = TransferStatus::pending;
   std::string memo;  // raw memo as received (hex for Stacks), may be empty
+  std::optional<std::int64_t> block_time;  // unix seconds of the block, when the chain says
+
+  // Lifecycle details, set by the chain sources' lifecycle tracker.
+  std::string status_reason;  // why a transfer was retracted ("reorg: ...", "dropped: ReplaceByFee", ...)
+  std::string replaced_by;    // a mempool drop by replacement: the replacing txid
+  // How many earlier transfers in the same tx have the same asset, senders,
+  // recipient and amount. Decoders set it; the alert id uses it instead of
+  // event_index, so a mempool transfer and its block event share one id.
+  std::uint32_t occurrence = 0;
+  // 0 normally; +1 each time a transfer is confirmed again after a
+  // retraction, so the later alerts get ids of their own.
+  std::uint32_t revision = 0;
 
   std::string source;  // configured source name
   std::chrono::system_clock::time_point received_at{};

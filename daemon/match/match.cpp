@@ -47,7 +47,7 @@ void add_match(std::vector<Match>& out, const Transfer& t, const watchlist::Snap
   m.watchlist_version = s.version();
   m.base_id = base_id(t, address, d);
   m.stage.assign(stage_of(t));
-  m.alert_id = alert_id(m.base_id, m.stage);
+  m.alert_id = alert_id(m.base_id, m.stage, t.revision);
   out.push_back(std::move(m));
 }
 
@@ -68,10 +68,17 @@ std::string base_id(const Transfer& t, std::string_view listed_address, Directio
     put(key, t.chain_name);
     put(key, t.deposit->deposit_id);
   } else {
+    // Chain transfers: what moved, not where the chain logged it, so the
+    // mempool sighting (no event index yet) and the block event share an id.
     put(key, "transfer");
     put(key, t.chain_name);
     put(key, t.tx_id);
-    put(key, std::to_string(t.event_index));
+    put(key, t.asset.contract);
+    for (const std::string& s : t.senders) put(key, s);
+    put(key, "->");
+    put(key, t.recipient);
+    put(key, t.amount.to_decimal(0));
+    put(key, std::to_string(t.occurrence));
   }
   put(key, listed_address);
   put(key, to_string(d));
@@ -79,12 +86,16 @@ std::string base_id(const Transfer& t, std::string_view listed_address, Directio
   return "fw_" + hex_encode(digest.data(), 16);
 }
 
-std::string alert_id(std::string_view base, std::string_view stage) {
+std::string alert_id(std::string_view base, std::string_view stage, std::uint32_t revision) {
   std::string id;
-  id.reserve(base.size() + 1 + stage.size());
+  id.reserve(base.size() + 1 + stage.size() + 4);
   id += base;
   id += '_';
   id += stage;
+  if (revision != 0) {
+    id += '_';
+    id += std::to_string(revision);
+  }
   return id;
 }
 

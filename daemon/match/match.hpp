@@ -10,10 +10,14 @@
 // another instance, after a restart) gets the same id:
 //   base_id  = "fw_" + first 32 hex digits of SHA-256 over the canonical key
 //              (deposits: chain name, deposit_id, listed address, direction;
-//               chain transfers: chain name, tx_id, event_index, listed
-//               address, direction) -- a deposit's status updates share it;
+//               chain transfers: chain name, tx_id, asset contract, senders,
+//               recipient, amount, occurrence, listed address, direction)
+//              -- a deposit's status updates share it, and so do the
+//              mempool and block sightings of one chain transfer;
 //   stage    = "pending" | "confirmed" | "credited" | "final" | "retracted";
-//   alert_id = base_id + "_" + stage (the webhook-id; no '.' allowed there);
+//   alert_id = base_id + "_" + stage (the webhook-id; no '.' allowed there),
+//              + "_" + revision when the transfer was confirmed again after a
+//              retraction (Transfer::revision > 0);
 //   type     = "transfer." + stage.
 //
 // A Match owns copies of everything it reports, so it outlives the snapshot
@@ -78,7 +82,7 @@ std::string_view stage_of(const Transfer& t) noexcept;
 
 // "fw_" + 32 hex digits; see the file comment and docs/alerts.md.
 std::string base_id(const Transfer& t, std::string_view listed_address, Direction d);
-std::string alert_id(std::string_view base_id, std::string_view stage);
+std::string alert_id(std::string_view base_id, std::string_view stage, std::uint32_t revision = 0);
 // "transfer." + stage: the alert's `type` and the outbox event type.
 std::string event_type(std::string_view stage);
 

@@ -168,22 +168,45 @@ TEST(Match, IdsAreStableAcrossRestartsAndInstances) {
   Transfer chain_transfer = stacks_deposit();
   chain_transfer.deposit.reset();
   chain_transfer.event_index = 2;
-  EXPECT_EQ(base_id(chain_transfer, attacker, Direction::from), "fw_fddfa3fb7f594120aff532891e8cdb36");
+  EXPECT_EQ(base_id(chain_transfer, attacker, Direction::from), "fw_4392cf88920157ff8539031544d4af9f");
+  EXPECT_EQ(alert_id("fw_4392cf88920157ff8539031544d4af9f", "confirmed", 1),
+            "fw_4392cf88920157ff8539031544d4af9f_confirmed_1");
 }
 
-TEST(Match, ChainTransferIdsUseTxIdAndEventIndex) {
+TEST(Match, ChainTransferIdsNameWhatMovedNotWhereTheChainLoggedIt) {
   Transfer t = stacks_deposit();
   t.deposit.reset();
   std::string id0 = base_id(t, attacker, Direction::from);
-  t.event_index = 1;
+  t.event_index = 1;  // a mempool sighting has no event index; the block event has one
+  t.block_height = 7;
+  t.status = TransferStatus::confirmed;
+  EXPECT_EQ(base_id(t, attacker, Direction::from), id0);
+  t.occurrence = 1;  // the second identical transfer inside the same tx
   std::string id1 = base_id(t, attacker, Direction::from);
   t.tx_id = "0x01";
   std::string id2 = base_id(t, attacker, Direction::from);
+  t.amount = Amount(1);
+  std::string id3 = base_id(t, attacker, Direction::from);
+  t.asset.contract = "SP3Y2ZSH8P7D50B0VBTSX11S7XSG24M1VB9YFQA4K.token-aeusdc::aeUSDC";
+  std::string id4 = base_id(t, attacker, Direction::from);
   EXPECT_NE(id0, id1);
   EXPECT_NE(id1, id2);
+  EXPECT_NE(id2, id3);
+  EXPECT_NE(id3, id4);
   EXPECT_EQ(id0.size(), 35u);
   EXPECT_TRUE(id0.starts_with("fw_"));
   EXPECT_EQ(id0.find_first_not_of("0123456789abcdef", 3), std::string::npos);
+}
+
+TEST(Match, AReincludedTransferGetsAlertIdsOfItsOwn) {
+  auto snap = snapshot_with({{Chain::stacks, attacker}});
+  Transfer t = stacks_deposit("confirmed");
+  t.deposit.reset();
+  const Match first = match(t, *snap).at(0);
+  t.revision = 1;
+  const Match again = match(t, *snap).at(0);
+  EXPECT_EQ(first.base_id, again.base_id);
+  EXPECT_EQ(again.alert_id, first.alert_id + "_1");
 }
 
 TEST(Match, StageFollowsTheTransferStatus) {
