@@ -38,6 +38,7 @@ struct AppendOp {
   Outbox::DurableFn on_durable;
   std::int64_t enqueued_at_ms = 0;
   std::vector<std::int64_t> seqs;  // per record after an attempt: seq, 0 duplicate, -1 rejected
+  std::optional<std::pair<std::string, std::string>> state;  // save_state: key, value
 };
 struct DeliveredOp {
   std::int64_t seq;
@@ -66,9 +67,11 @@ struct QueryResult {
   std::vector<Record> records;
   std::vector<DeadLetter> dead;
   std::size_t count = 0;
+  std::optional<std::string> state;  // load_state
 };
 struct QueryOp {
-  enum class Kind { load_pending, take_requeued, dlq_list, dlq_retry, prune, flush } kind;
+  enum class Kind { load_pending, take_requeued, dlq_list, dlq_retry, prune, flush, load_state } kind;
+  std::string key;                  // load_state
   std::optional<std::int64_t> seq;  // dlq_retry
   std::size_t limit = 0;            // dlq_list
   std::int64_t at_ms = 0;
@@ -223,8 +226,15 @@ void Outbox::Impl::checkpoint_loop() {
 }
 
 void Outbox::append(std::vector<Record> records, DurableFn on_durable) {
-  impl_->enqueue(AppendOp{std::move(records), std::move(on_durable), now_ms(), {}});
+  impl_->enqueue(AppendOp{std::move(records), std::move(on_durable), now_ms(), {}, {}});
 }
+
+void Outbox::save_state(std::string key, std::string value, std::function<void()> on_durable) {
+  DurableFn done;
+  if (on_durable) done = [f = std::move(on_durable)](std::vector<Record>) { f(); };
+  impl_->enqueue(AppendOp{{}, std::move(done), now_ms(), {}, std::pair{std::move(key), std::move(value)}});
+}
+
 
 void Outbox::mark_delivered(std::int64_t seq) { impl_->enqueue(DeliveredOp{seq, now_ms()}); }
 
@@ -292,6 +302,14 @@ std::size_t Outbox::prune_delivered(std::string* error) {
 }
 
 bool Outbox::flush() { return impl_->query(QueryOp{QueryOp::Kind::flush}).ok; }
+
+std::optional<std::string> Outbox::load_state(const std::string& key, std::string* error) {
+  QueryOp op{QueryOp::Kind::load_state};
+  op.key = key;
+  auto r = impl_->query(std::move(op));
+  auto state = std::move(r.state);
+  return answer(std::move(r), error, std::move(state));
+}
 
 Stats Outbox::stats() const {
   const Impl& i = *impl_;
@@ -453,6 +471,7 @@ bool Outbox::Impl::apply_one(Op& op, Delta& delta, std::string& error) {
         case detail::Store::Insert::failed: error = why; return false;
       }
     }
+    if (a->state && !store.put_state(a->state->first, a->state->second, a->enqueued_at_ms, error)) return false;
     return true;
   }
   if (auto* d = std::get_if<DeliveredOp>(&op)) {
@@ -498,6 +517,7 @@ bool Outbox::Impl::apply_one(Op& op, Delta& delta, std::string& error) {
       return true;
     }
     case QueryOp::Kind::flush: return true;
+    case QueryOp::Kind::load_state: return store.get_state(q.key, q.result.state, error);
   }
   return true;
 }

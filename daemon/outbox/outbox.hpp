@@ -175,11 +175,19 @@ class Outbox {
   // attempt usually follows the last reschedule).
   void dead_letter(std::int64_t seq, int http_status, std::string response_excerpt, std::string reason,
                    std::optional<std::uint32_t> attempts = std::nullopt);
+  // Stores `value` under `key` (a source's cursor and lifecycle window),
+  // replacing the previous value, in call order with the appends: once it is
+  // durable, so is every alert appended before it. `on_durable` runs on the
+  // writer thread after the commit (may be empty).
+  void save_state(std::string key, std::string value, std::function<void()> on_durable);
+
   // Async take_requeued: `done` runs on the writer thread after the flags are
   // cleared durably (never on error; the rows stay flagged for the next call).
   void take_requeued_async(RequeuedFn done);
 
   // --- blocking (wait for their batch to commit; `error` set on failure) ---
+  // The value last saved under `key`, nullopt if none (or on error).
+  std::optional<std::string> load_state(const std::string& key, std::string* error = nullptr);
 
   // Every pending row in seq order; clears all requeued flags. Call once at
   // start-up, before producers append (else a record may also reach on_durable).

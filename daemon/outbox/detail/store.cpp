@@ -36,6 +36,16 @@ CREATE INDEX outbox_delivered       ON outbox (delivered_at_ms) WHERE state = 'd
 CREATE INDEX outbox_requeued        ON outbox (seq)             WHERE requeued = 1;
 )sql";
 
+// Schema 2: chain sources keep their cursor and lifecycle window here, written
+// in the same transactions as the alerts they produced.
+constexpr const char* kStateSchema = R"sql(
+CREATE TABLE IF NOT EXISTS source_state (
+  key           TEXT    PRIMARY KEY,
+  value         BLOB    NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+)sql";
+
 #define FW_RECORD_COLUMNS \
   "seq, alert_id, endpoint, event_type, payload, created_at_ms, attempts, next_attempt_at_ms, last_error, state"
 
@@ -135,7 +145,11 @@ bool Store::ensure_schema(std::string& error) {
     }
     std::string set = "PRAGMA application_id = " + std::to_string(kApplicationId) +
                       "; PRAGMA user_version = " + std::to_string(kSchemaVersion) + ";";
-    if (!db_.exec(kSchema, error) || !db_.exec(set.c_str(), error)) return fail();
+    if (!db_.exec(kSchema, error) || !db_.exec(kStateSchema, error) || !db_.exec(set.c_str(), error))
+      return fail();
+  } else if (version < kSchemaVersion) {
+    const std::string set = "PRAGMA user_version = " + std::to_string(kSchemaVersion) + ";";
+    if (!db_.exec(kStateSchema, error) || !db_.exec(set.c_str(), error)) return fail();
   } else if (version > kSchemaVersion) {
     error = "outbox schema version " + std::to_string(version) + " is newer than this build understands (" +
             std::to_string(kSchemaVersion) + ")";
@@ -187,6 +201,10 @@ bool Store::prepare_all(std::string& error) {
       {&count_dead_, "SELECT count(*) FROM outbox WHERE state = 'dead'"},
       {&oldest_pending_,
        "SELECT created_at_ms FROM outbox WHERE state = 'pending' ORDER BY created_at_ms LIMIT 1"},
+      {&put_state_,
+       "INSERT INTO source_state (key, value, updated_at_ms) VALUES (?1, ?2, ?3)"
+       " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms"},
+      {&get_state_, "SELECT value FROM source_state WHERE key = ?1"},
   };
   for (const auto& d : defs) {
     *d.stmt = db_.prepare(d.sql, error);
@@ -319,6 +337,30 @@ bool Store::load_pending(std::vector<Record>& out, std::string& error) {
   }
   StmtUse use(load_pending_);
   return read_records(load_pending_, out, error);
+}
+
+bool Store::put_state(const std::string& key, const std::string& value, std::int64_t now_ms, std::string& error) {
+  StmtUse use(put_state_);
+  put_state_.bind_text(1, key);
+  put_state_.bind_blob_ref(2, value);
+  put_state_.bind(3, now_ms);
+  return update_one(put_state_, error) >= 0;
+}
+
+bool Store::get_state(const std::string& key, std::optional<std::string>& out, std::string& error) {
+  StmtUse use(get_state_);
+  get_state_.bind_text(1, key);
+  const int rc = get_state_.step();
+  if (rc == SQLITE_ROW) {
+    out = get_state_.text(0);
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    out.reset();
+    return true;
+  }
+  error = db_.errmsg(rc);
+  return false;
 }
 
 bool Store::dlq_list(std::size_t limit, std::vector<DeadLetter>& out, std::string& error) {

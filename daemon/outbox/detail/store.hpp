@@ -15,7 +15,7 @@
 
 namespace fw::outbox::detail {
 
-inline constexpr std::int64_t kSchemaVersion = 1;
+inline constexpr std::int64_t kSchemaVersion = 2;  // 2: source_state
 inline constexpr std::int64_t kApplicationId = 0x46574f42;  // "FWOB"
 
 struct Counts {
@@ -58,6 +58,10 @@ class Store {
   // Deletes delivered rows with delivered_at_ms <= cutoff; rows deleted, -1 on failure.
   std::int64_t prune_delivered(std::int64_t cutoff_ms, std::string& error);
 
+  // source_state: one row per key (a chain source's cursor + window).
+  bool put_state(const std::string& key, const std::string& value, std::int64_t now_ms, std::string& error);
+  bool get_state(const std::string& key, std::optional<std::string>& out, std::string& error);
+
   bool counts(Counts& out, std::string& error);
   bool oldest_pending(std::int64_t& out, std::string& error);
 
@@ -75,6 +79,7 @@ class Store {
   Stmt insert_, delivered_, reschedule_, dead_, dead_attempts_;
   Stmt take_requeued_, clear_requeued_, load_pending_, dlq_list_, retry_one_, retry_all_, prune_;
   Stmt count_pending_, count_dead_, oldest_pending_;
+  Stmt put_state_, get_state_;
 };
 
 }  // namespace fw::outbox::detail

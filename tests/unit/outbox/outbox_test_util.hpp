@@ -102,6 +102,16 @@ class OutboxTest : public ::testing::Test {
     return out;
   }
 
+  // Statements run on a raw connection (schema surgery in tests).
+  void raw_exec(const std::string& sql) const {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+
   std::string dir_;
   std::string path_;
 };
