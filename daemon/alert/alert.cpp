@@ -76,7 +76,43 @@ bool asset_matches(std::string_view wanted, const Asset& a) noexcept {
   return wanted.size() > 2 && wanted[0] == '0' && (wanted[1] == 'x' || wanted[1] == 'X') && iequals(wanted, a.contract);
 }
 
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace
+
+std::optional<std::string> memo_text(std::string_view memo) {
+  if (memo.starts_with("0x") || memo.starts_with("0X")) memo.remove_prefix(2);
+  if (memo.empty() || memo.size() % 2 != 0) return std::nullopt;
+  std::string bytes;
+  bytes.reserve(memo.size() / 2);
+  for (std::size_t i = 0; i < memo.size(); i += 2) {
+    const int hi = hex_value(memo[i]), lo = hex_value(memo[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    bytes += static_cast<char>(hi * 16 + lo);
+  }
+  // Stacks pads memos to 34 bytes with NULs.
+  while (!bytes.empty() && bytes.back() == '\0') bytes.pop_back();
+  if (bytes.empty()) return std::nullopt;
+  // Printable ASCII, or well-formed UTF-8 without control characters.
+  for (std::size_t i = 0; i < bytes.size();) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      ++i;
+      continue;
+    }
+    std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    if (n == 0 || (c >= 0xe0 && n == 3 && c > 0xef) || i + n > bytes.size()) return std::nullopt;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(bytes[i + k]) & 0xc0) != 0x80) return std::nullopt;
+    i += n;
+  }
+  return bytes;
+}
 
 std::string_view recommended_action(const match::Match& m, const Transfer& t) noexcept {
   if (t.status == TransferStatus::retracted) return "none";
@@ -157,6 +193,15 @@ std::string render(const match::Match& m, const Transfer& t, std::chrono::system
   w.raw(",").key("block_hash").str(t.block_hash);
   w.raw(",").key("status").str(to_string(t.status));
   w.raw(",").key("memo").str(t.memo);
+  w.raw(",").key("memo_text");
+  if (auto text = memo_text(t.memo)) w.str(*text);
+  else w.raw("null");
+  w.raw(",").key("block_time");
+  if (t.block_time) w.str(format_timestamp(std::chrono::system_clock::time_point(std::chrono::seconds(*t.block_time))));
+  else w.raw("null");
+  w.raw(",").key("status_reason").str(t.status_reason);
+  w.raw(",").key("replaced_by").str(t.replaced_by);
+  w.raw(",").key("revision").num(t.revision);
   w.raw(",").key("source").str(t.source);
   w.raw(",").key("received_at").str(format_timestamp(t.received_at));
   w.raw("}");
@@ -176,6 +221,7 @@ std::string render(const match::Match& m, const Transfer& t, std::chrono::system
 }
 
 bool passes(const config::WebhookFilter& f, const match::Match& m, const Transfer& t) {
+  if (!f.stages.empty() && std::find(f.stages.begin(), f.stages.end(), m.stage) == f.stages.end()) return false;
   if (!f.chains.empty() && std::find(f.chains.begin(), f.chains.end(), t.chain) == f.chains.end()) return false;
   if (!f.assets.empty() &&
       std::none_of(f.assets.begin(), f.assets.end(), [&](const std::string& a) { return asset_matches(a, t.asset); }))

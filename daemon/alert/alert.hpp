@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,12 @@ std::string_view recommended_action(const match::Match& m, const Transfer& t) no
 // number when the symbol is unknown).
 std::string display_amount(const Transfer& t);
 
+// A memo given as hex (Stacks: 34 bytes, NUL-padded) as text, when it is
+// printable ASCII or UTF-8 once trailing NULs are cut; nullopt otherwise
+// (empty, odd length, control characters, binary). Exchanges attribute
+// deposits by memo, so alerts show it decoded beside the raw hex.
+std::optional<std::string> memo_text(std::string_view memo_hex);
+
 // The alert body; `now` becomes "timestamp".
 std::string render(const match::Match& m, const Transfer& t, std::chrono::system_clock::time_point now);
 
@@ -41,7 +48,7 @@ std::string render(const match::Match& m, const Transfer& t, std::chrono::system
 // set must hold: chains (the transfer's address family), assets (symbol,
 // case-insensitive, or contract id; EVM hex contracts compare
 // case-insensitively), min_amount (display units, exact decimal comparison,
-// inclusive) and direction.
+// inclusive), direction and stages (the lifecycle stages the endpoint wants).
 bool passes(const config::WebhookFilter& filter, const match::Match& m, const Transfer& t);
 
 }  // namespace fw::alert

@@ -66,8 +66,16 @@ struct WatchlistFile {
   std::string severity = "high";
 };
 
+// Cross-chain key twins: an address derived from the same key on another
+// chain, added to the list as a derived entry (docs/watchlists.md).
+struct TwinsConfig {
+  bool evm_tron = true;         // 0x... <-> T... (same 20 bytes)
+  bool stacks_bitcoin = false;  // SP/SM/ST/SN... <-> 1.../3.../m.../2... (same hash160)
+};
+
 struct WatchlistsConfig {
   std::vector<WatchlistFile> files;
+  TwinsConfig twins;
   bool watch_files = true;                // reload when a file changes
   std::uint32_t poll_interval_ms = 1000;  // file-change check period
 };
@@ -85,9 +93,26 @@ struct DepositMapping {
   std::map<std::string, std::string> fields; // canonical field name -> JSON pointer
 };
 
+// A token a chain source knows by name: decimals and symbol for display.
+// Unknown tokens are still matched and alerted in raw base units.
+struct TokenConfig {
+  std::string asset;   // Stacks: "SP...contract::asset-name"; EVM/TRON: contract address
+  std::string symbol;
+  std::uint8_t decimals = 0;
+};
+
 struct SourceConfig {
   std::string name;
-  enum class Type : std::uint8_t { deposits_ws, replay } type = Type::deposits_ws;
+  enum class Type : std::uint8_t {
+    deposits_ws,    // an exchange's deposit stream (websocket)
+    replay,         // a JSON Lines file of canonical deposit events
+    stacks_node,    // a stacks-node's event observer posts (HTTP)
+    stacks_api,     // the Hiro Stacks API: websocket + REST
+    evm,            // an EVM node's JSON-RPC websocket (eth_subscribe, eth_getLogs)
+    tron_grid,      // a TronGrid-compatible REST API, polled
+    tron_events,    // java-tron event-plugin triggers relayed to us (HTTP posts)
+    mempool_space,  // a mempool.space-compatible websocket (Bitcoin)
+  } type = Type::deposits_ws;
 
   // deposits_ws
   std::string url;                                 // ws:// or wss://
@@ -107,6 +132,37 @@ struct SourceConfig {
   std::string path;                                // JSON Lines of canonical events
   double rate_per_second = 0;                      // 0 = as fast as possible
   bool loop = false;
+
+  // chain sources (every type but deposits_ws and replay)
+  std::string chain_name = "stacks";               // names the chain in alerts and ids (default by type:
+                                                   //   stacks, ethereum, tron, bitcoin)
+  Network network = Network::mainnet;
+  std::uint32_t final_depth = 6;                   // confirmations at which a transfer is final (1 = at inclusion;
+                                                   //   default by type: stacks 6, evm 12, tron 19, bitcoin 6)
+  std::vector<TokenConfig> tokens;                 // added to (or overriding) the built-in registry
+
+  // stacks_node, tron_events: the HTTP endpoint the node (or relay) posts to
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 0;
+  std::string spool_dir;                           // default <storage.dir>/spool/<name>
+  std::uint64_t max_body_bytes = 64ull << 20;
+
+  // stacks_api, tron_grid: the REST base (stacks_api: `url` is the websocket)
+  std::string api_url;                             // e.g. https://api.mainnet.hiro.so, https://api.trongrid.io
+  // stacks_api, evm, tron_grid
+  std::uint32_t request_timeout_ms = 10000;        // one REST / JSON-RPC call
+  std::uint32_t backfill_max_blocks = 10000;       // a longer gap is skipped (logged, counted)
+
+  // evm
+  std::uint64_t chain_id = 0;                      // required; checked against eth_chainId at every connect
+  bool native_transfers = false;                   // also fetch blocks for native-coin (ETH, BNB) transfers
+  std::uint32_t getlogs_max_range = 1000;          // blocks per eth_getLogs call during backfill
+
+  // tron_grid
+  std::uint32_t poll_interval_ms = 3000;
+
+  // mempool_space
+  std::uint32_t max_tracked_addresses = 100;       // per connection; more addresses -> more connections
 };
 
 enum class Direction : std::uint8_t { any, from, to };
@@ -116,6 +172,7 @@ struct WebhookFilter {
   std::vector<std::string> assets;    // symbols or contract ids; empty = all
   std::string min_amount;             // decimal in display units ("1000.5"); empty = none
   Direction direction = Direction::any;
+  std::vector<std::string> stages;    // pending, confirmed, credited, final, retracted; empty = all
 };
 
 struct WebhookConfig {

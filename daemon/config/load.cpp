@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <span>
 #include <sstream>
 #include <system_error>
 
@@ -42,8 +43,15 @@ constexpr Table<LogFormat, 2> kLogFormats{{{"logfmt", LogFormat::logfmt}, {"json
 constexpr Table<StorageSync, 2> kStorageSyncs{{{"normal", StorageSync::normal}, {"full", StorageSync::full}}};
 constexpr Table<WatchlistFile::Format, 2> kListFormats{
     {{"csv", WatchlistFile::Format::csv}, {"text", WatchlistFile::Format::text}}};
-constexpr Table<SourceConfig::Type, 2> kSourceTypes{
-    {{"deposits_ws", SourceConfig::Type::deposits_ws}, {"replay", SourceConfig::Type::replay}}};
+constexpr Table<SourceConfig::Type, 8> kSourceTypes{{{"deposits_ws", SourceConfig::Type::deposits_ws},
+                                                     {"replay", SourceConfig::Type::replay},
+                                                     {"stacks_node", SourceConfig::Type::stacks_node},
+                                                     {"stacks_api", SourceConfig::Type::stacks_api},
+                                                     {"evm", SourceConfig::Type::evm},
+                                                     {"tron_grid", SourceConfig::Type::tron_grid},
+                                                     {"tron_events", SourceConfig::Type::tron_events},
+                                                     {"mempool_space", SourceConfig::Type::mempool_space}}};
+constexpr Table<Network, 2> kNetworks{{{"mainnet", Network::mainnet}, {"testnet", Network::testnet}}};
 constexpr Table<WebhookConfig::Type, 2> kWebhookTypes{
     {{"http", WebhookConfig::Type::http}, {"log", WebhookConfig::Type::log}}};
 constexpr Table<Direction, 3> kDirections{
@@ -73,28 +81,65 @@ constexpr std::string_view kTopKeys[] = {"log", "storage", "admin", "watchlists"
 constexpr std::string_view kLogKeys[] = {"level", "format"};
 constexpr std::string_view kStorageKeys[] = {"dir", "sync"};
 constexpr std::string_view kAdminKeys[] = {"enabled", "listen_address", "port"};
-constexpr std::string_view kWatchlistsKeys[] = {"watch_files", "poll_interval_ms", "files"};
+constexpr std::string_view kWatchlistsKeys[] = {"watch_files", "poll_interval_ms", "files", "twins"};
+constexpr std::string_view kTwinsKeys[] = {"evm_tron", "stacks_bitcoin"};
 constexpr std::string_view kListFileKeys[] = {"name",   "path",   "format",   "chain",
                                               "strict", "source", "incident", "severity"};
 constexpr std::string_view kBackoffKeys[] = {"initial_ms", "max_ms"};
 constexpr std::string_view kMappingKeys[] = {"type_pointer", "type_value", "fields"};
-constexpr std::string_view kFilterKeys[] = {"chains", "assets", "min_amount", "direction"};
+constexpr std::string_view kFilterKeys[] = {"chains", "assets", "min_amount", "direction", "stages"};
+constexpr std::string_view kStages[] = {"pending", "confirmed", "credited", "final", "retracted"};
 
-constexpr std::string_view kSourceWsKeys[] = {"url",
-                                              "headers",
-                                              "subscribe_message",
-                                              "ca_file",
-                                              "tls_verify",
-                                              "connect_timeout_ms",
-                                              "idle_timeout_ms",
-                                              "ping_interval_ms",
-                                              "stale_after_ms",
-                                              "max_frame_bytes",
-                                              "reconnect",
-                                              "mapping"};
+// Source keys come in groups; each type allows some groups (groups_of).
+constexpr std::string_view kSourceConnKeys[] = {"headers", "ca_file", "tls_verify"};
+constexpr std::string_view kSourceWsKeys[] = {"url",           "connect_timeout_ms", "idle_timeout_ms",
+                                              "ping_interval_ms", "stale_after_ms",   "max_frame_bytes",
+                                              "reconnect"};
+constexpr std::string_view kSourceDepositKeys[] = {"subscribe_message", "mapping"};
 constexpr std::string_view kSourceReplayKeys[] = {"path", "rate_per_second", "loop"};
+constexpr std::string_view kSourceChainKeys[] = {"chain_name", "network", "final_depth", "tokens"};
+constexpr std::string_view kSourceNodeKeys[] = {"listen", "spool_dir", "max_body_bytes"};
+constexpr std::string_view kSourceApiKeys[] = {"api_url"};
+constexpr std::string_view kSourceRestKeys[] = {"request_timeout_ms", "backfill_max_blocks"};
+constexpr std::string_view kSourceEvmKeys[] = {"chain_id", "native_transfers", "getlogs_max_range"};
+constexpr std::string_view kSourcePollKeys[] = {"poll_interval_ms"};
+constexpr std::string_view kSourceBtcKeys[] = {"max_tracked_addresses"};
 constexpr std::string_view kSourceCommonKeys[] = {"name", "type"};
-constexpr auto kSourceKeys = concat(kSourceCommonKeys, kSourceWsKeys, kSourceReplayKeys);
+constexpr auto kSourceKeys =
+    concat(kSourceCommonKeys, kSourceConnKeys, kSourceWsKeys, kSourceDepositKeys, kSourceReplayKeys, kSourceChainKeys,
+           kSourceNodeKeys, kSourceApiKeys, kSourceRestKeys, kSourceEvmKeys, kSourcePollKeys, kSourceBtcKeys);
+constexpr std::string_view kTokenKeys[] = {"asset", "symbol", "decimals"};
+
+enum SourceGroup : unsigned {
+  kConn = 1, kWs = 2, kDeposit = 4, kReplay = 8, kChainG = 16, kNode = 32, kApi = 64, kRest = 128,
+  kEvm = 256, kPoll = 512, kBtc = 1024,
+};
+unsigned groups_of(SourceConfig::Type t) {
+  using T = SourceConfig::Type;
+  switch (t) {
+    case T::deposits_ws: return kConn | kWs | kDeposit;
+    case T::replay: return kReplay;
+    case T::stacks_node: return kChainG | kNode;
+    case T::stacks_api: return kConn | kWs | kChainG | kApi | kRest;
+    case T::evm: return kConn | kWs | kChainG | kRest | kEvm;
+    case T::tron_grid: return kConn | kChainG | kApi | kRest | kPoll;
+    case T::tron_events: return kChainG | kNode;
+    case T::mempool_space: return kConn | kWs | kChainG | kBtc;
+  }
+  return 0;
+}
+
+// Per-type defaults of the chain keys (applied before the keys are read).
+void chain_defaults(SourceConfig& s) {
+  using T = SourceConfig::Type;
+  switch (s.type) {
+    case T::evm: s.chain_name = "ethereum"; s.final_depth = 12; break;
+    case T::tron_grid:
+    case T::tron_events: s.chain_name = "tron"; s.final_depth = 19; break;
+    case T::mempool_space: s.chain_name = "bitcoin"; s.final_depth = 6; break;
+    default: break;
+  }
+}
 
 constexpr std::string_view kWebhookHttpKeys[] = {"url",     "secrets",     "secret_file", "headers",
                                                  "ca_file", "tls_verify",  "timeout_ms",  "concurrency",
@@ -418,6 +463,11 @@ void read_watchlists(Ctx& ctx, const Field& f, WatchlistsConfig& out) {
     });
   }
   check_unique(ctx, names, "watchlist file");
+  if (auto v = m.get("twins")) {
+    MapReader t(ctx, *v, kTwinsKeys);
+    read_into(ctx, t, "evm_tron", out.twins.evm_tron);
+    read_into(ctx, t, "stacks_bitcoin", out.twins.stacks_bitcoin);
+  }
 }
 
 void read_mapping(Ctx& ctx, const Field& f, DepositMapping& out) {
@@ -445,6 +495,76 @@ void read_mapping(Ctx& ctx, const Field& f, DepositMapping& out) {
   }
 }
 
+// "host:port" (IPv6 as "[::1]:3700"); port 1-65535.
+void read_listen(Ctx& ctx, const Field& f, std::string& host, std::uint16_t& port) {
+  auto s = detail::read_string(ctx, f);
+  if (!s) return;
+  const auto colon = s->rfind(':');
+  std::uint32_t n = 0;
+  if (colon != std::string::npos) {
+    const auto [ptr, ec] = std::from_chars(s->data() + colon + 1, s->data() + s->size(), n);
+    if (ec != std::errc() || ptr != s->data() + s->size()) n = 0;
+  }
+  std::string h = colon == std::string::npos ? std::string() : s->substr(0, colon);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty() || n == 0 || n > 65535) {
+    ctx.error(f.path, f.line, "must be host:port with a port between 1 and 65535 (e.g. 127.0.0.1:3700)");
+    return;
+  }
+  host = std::move(h);
+  port = static_cast<std::uint16_t>(n);
+}
+
+void read_tokens(Ctx& ctx, const Field& f, std::vector<TokenConfig>& out) {
+  detail::for_each_item(ctx, f, [&](const Field& item) {
+    MapReader m(ctx, item, kTokenKeys);
+    if (!m.valid()) return;
+    TokenConfig t;
+    if (m.get("asset"))
+      read_into(ctx, m, "asset", t.asset);
+    else
+      m.missing("asset", "the token's asset identifier or contract address");
+    read_into(ctx, m, "symbol", t.symbol);
+    read_into(ctx, m, "decimals", t.decimals, 0, 77);
+    out.push_back(std::move(t));
+  });
+}
+
+void read_source_ws(Ctx& ctx, const MapReader& m, SourceConfig& out, bool required, std::string_view what) {
+  if (auto v = m.get("url")) {
+    if (auto s = detail::read_string(ctx, *v, Env::yes)) {
+      check_url(ctx, *v, *s, boost::urls::scheme::ws, boost::urls::scheme::wss, "ws or wss");
+      out.url = std::move(*s);
+    }
+  } else if (required) {
+    m.missing("url", what);
+  }
+  read_into(ctx, m, "connect_timeout_ms", out.connect_timeout_ms, 1, kMaxU32);
+  read_into(ctx, m, "idle_timeout_ms", out.idle_timeout_ms, 1, kMaxU32);
+  read_into(ctx, m, "ping_interval_ms", out.ping_interval_ms, 1, kMaxU32);
+  read_into(ctx, m, "stale_after_ms", out.stale_after_ms, 0, kMaxU32);
+  read_into(ctx, m, "max_frame_bytes", out.max_frame_bytes, 1024, 1ull << 30);
+  // A quiet but healthy connection must see a pong before the idle timer fires.
+  if (out.ping_interval_ms >= out.idle_timeout_ms) {
+    const auto at = m.get("ping_interval_ms") ? m.get("ping_interval_ms") : m.get("idle_timeout_ms");
+    if (at)
+      ctx.error(at->path, at->line,
+                "ping_interval_ms (" + std::to_string(out.ping_interval_ms) + ") must be less than idle_timeout_ms (" +
+                    std::to_string(out.idle_timeout_ms) + ")");
+  }
+  if (auto v = m.get("reconnect")) read_backoff(ctx, *v, out.reconnect);
+}
+
+const char* url_hint(SourceConfig::Type t) {
+  using T = SourceConfig::Type;
+  switch (t) {
+    case T::stacks_api: return "the Stacks API websocket (wss://api.mainnet.hiro.so/extended/v1/ws)";
+    case T::evm: return "the node's JSON-RPC websocket (ws://127.0.0.1:8546)";
+    case T::mempool_space: return "the mempool.space websocket (wss://mempool.space/api/v1/ws)";
+    default: return "the ws:// or wss:// address of the deposit stream";
+  }
+}
+
 void read_source(Ctx& ctx, const Field& f, SourceConfig& out, std::vector<NameSite>& names) {
   MapReader m(ctx, f, kSourceKeys);
   if (!m.valid()) return;
@@ -453,44 +573,34 @@ void read_source(Ctx& ctx, const Field& f, SourceConfig& out, std::vector<NameSi
   if (auto v = m.get("type"))
     type = read_enum(ctx, *v, kSourceTypes);
   else
-    m.missing("type", "deposits_ws or replay");
+    m.missing("type", "deposits_ws, replay, stacks_node, stacks_api, evm, tron_grid, tron_events or mempool_space");
   if (type) out.type = *type;
-  const bool ws = !type || *type == SourceConfig::Type::deposits_ws;
-  const bool replay = !type || *type == SourceConfig::Type::replay;
-  if (type == SourceConfig::Type::deposits_ws) m.reject(kSourceReplayKeys, "only valid for replay sources");
-  if (type == SourceConfig::Type::replay) m.reject(kSourceWsKeys, "only valid for deposits_ws sources");
+  chain_defaults(out);
+  // Without a valid type every group is read (to report what can be), none required.
+  const unsigned groups = type ? groups_of(*type) : ~0u;
+  if (type) {
+    const std::string only = "not valid for a " + std::string(name_of(kSourceTypes, *type)) + " source";
+    const std::pair<unsigned, std::span<const std::string_view>> all[] = {
+        {kConn, kSourceConnKeys}, {kWs, kSourceWsKeys},     {kDeposit, kSourceDepositKeys},
+        {kReplay, kSourceReplayKeys}, {kChainG, kSourceChainKeys}, {kNode, kSourceNodeKeys},
+        {kApi, kSourceApiKeys},   {kRest, kSourceRestKeys}, {kEvm, kSourceEvmKeys},
+        {kPoll, kSourcePollKeys}, {kBtc, kSourceBtcKeys}};
+    for (const auto& [group, keys] : all)
+      if (!(groups & group)) m.reject(keys, only);
+  }
 
-  if (ws) {
-    if (auto v = m.get("url")) {
-      if (auto s = detail::read_string(ctx, *v, Env::yes)) {
-        check_url(ctx, *v, *s, boost::urls::scheme::ws, boost::urls::scheme::wss, "ws or wss");
-        out.url = std::move(*s);
-      }
-    } else if (type) {
-      m.missing("url", "the ws:// or wss:// address of the deposit stream");
-    }
+  if (groups & kConn) {
     if (auto v = m.get("headers")) read_headers(ctx, *v, out.headers, kReservedWsHeaders);
-    read_into(ctx, m, "subscribe_message", out.subscribe_message, Env::yes);
     if (auto v = m.get("ca_file"))
       if (auto p = read_path(ctx, *v)) {
         check_readable(ctx, *v, *p);
         out.ca_file = *p;
       }
     read_into(ctx, m, "tls_verify", out.tls_verify);
-    read_into(ctx, m, "connect_timeout_ms", out.connect_timeout_ms, 1, kMaxU32);
-    read_into(ctx, m, "idle_timeout_ms", out.idle_timeout_ms, 1, kMaxU32);
-    read_into(ctx, m, "ping_interval_ms", out.ping_interval_ms, 1, kMaxU32);
-    read_into(ctx, m, "stale_after_ms", out.stale_after_ms, 0, kMaxU32);
-    read_into(ctx, m, "max_frame_bytes", out.max_frame_bytes, 1024, 1ull << 30);
-    // A quiet but healthy connection must see a pong before the idle timer fires.
-    if (out.ping_interval_ms >= out.idle_timeout_ms) {
-      const auto at = m.get("ping_interval_ms") ? m.get("ping_interval_ms") : m.get("idle_timeout_ms");
-      if (at)
-        ctx.error(at->path, at->line,
-                  "ping_interval_ms (" + std::to_string(out.ping_interval_ms) +
-                      ") must be less than idle_timeout_ms (" + std::to_string(out.idle_timeout_ms) + ")");
-    }
-    if (auto v = m.get("reconnect")) read_backoff(ctx, *v, out.reconnect);
+  }
+  if (groups & kWs) read_source_ws(ctx, m, out, type.has_value(), url_hint(out.type));
+  if (groups & kDeposit) {
+    read_into(ctx, m, "subscribe_message", out.subscribe_message, Env::yes);
     if (auto v = m.get("mapping")) {
       if (!v->node.IsNull()) {
         DepositMapping mapping;
@@ -499,7 +609,7 @@ void read_source(Ctx& ctx, const Field& f, SourceConfig& out, std::vector<NameSi
       }
     }
   }
-  if (replay) {
+  if (groups & kReplay) {
     if (auto v = m.get("path")) {
       if (auto p = read_path(ctx, *v)) out.path = *p;
     } else if (type) {
@@ -509,6 +619,49 @@ void read_source(Ctx& ctx, const Field& f, SourceConfig& out, std::vector<NameSi
       if (auto d = detail::read_number(ctx, *v, 0, 1e9)) out.rate_per_second = *d;
     read_into(ctx, m, "loop", out.loop);
   }
+  if (groups & kChainG) {
+    read_into(ctx, m, "chain_name", out.chain_name);
+    if (auto v = m.get("network"))
+      if (auto n = read_enum(ctx, *v, kNetworks)) out.network = *n;
+    read_into(ctx, m, "final_depth", out.final_depth, 1, 10000);
+    if (auto v = m.get("tokens")) read_tokens(ctx, *v, out.tokens);
+  }
+  if (groups & kNode) {
+    if (auto v = m.get("listen"))
+      read_listen(ctx, *v, out.listen_host, out.listen_port);
+    else if (type)
+      m.missing("listen", "the host:port the node (or relay) posts events to (e.g. 127.0.0.1:3700)");
+    if (auto v = m.get("spool_dir"))
+      if (auto p = read_path(ctx, *v)) out.spool_dir = *p;
+    read_into(ctx, m, "max_body_bytes", out.max_body_bytes, 1024, 1ull << 32);
+  }
+  if (groups & kApi) {
+    if (auto v = m.get("api_url")) {
+      if (auto s = detail::read_string(ctx, *v, Env::yes)) {
+        check_url(ctx, *v, *s, boost::urls::scheme::http, boost::urls::scheme::https, "http or https");
+        while (!s->empty() && s->back() == '/') s->pop_back();
+        out.api_url = std::move(*s);
+      }
+    } else if (type) {
+      m.missing("api_url", out.type == SourceConfig::Type::tron_grid
+                               ? "the TronGrid REST base (https://api.trongrid.io)"
+                               : "the Stacks API REST base (https://api.mainnet.hiro.so)");
+    }
+  }
+  if (groups & kRest) {
+    read_into(ctx, m, "request_timeout_ms", out.request_timeout_ms, 1, kMaxU32);
+    read_into(ctx, m, "backfill_max_blocks", out.backfill_max_blocks, 1, kMaxU32);
+  }
+  if (groups & kEvm) {
+    if (m.get("chain_id"))
+      read_into(ctx, m, "chain_id", out.chain_id, 1, std::numeric_limits<std::uint64_t>::max());
+    else if (type)
+      m.missing("chain_id", "the EVM chain id, checked against eth_chainId (1 = Ethereum mainnet)");
+    read_into(ctx, m, "native_transfers", out.native_transfers);
+    read_into(ctx, m, "getlogs_max_range", out.getlogs_max_range, 1, 1000000);
+  }
+  if (groups & kPoll) read_into(ctx, m, "poll_interval_ms", out.poll_interval_ms, 100, kMaxU32);
+  if (groups & kBtc) read_into(ctx, m, "max_tracked_addresses", out.max_tracked_addresses, 1, 1000000);
 }
 
 void read_filter(Ctx& ctx, const Field& f, WebhookFilter& out) {
@@ -539,6 +692,16 @@ void read_filter(Ctx& ctx, const Field& f, WebhookFilter& out) {
   }
   if (auto v = m.get("direction"))
     if (auto e = read_enum(ctx, *v, kDirections)) out.direction = *e;
+  if (auto v = m.get("stages")) {
+    detail::for_each_item(ctx, *v, [&](const Field& item) {
+      auto s = detail::read_string(ctx, item);
+      if (!s) return;
+      if (std::find(std::begin(kStages), std::end(kStages), *s) == std::end(kStages))
+        detail::report_bad_enum(ctx, item, *s, kStages);
+      else if (std::find(out.stages.begin(), out.stages.end(), *s) == out.stages.end())
+        out.stages.push_back(std::move(*s));
+    });
+  }
 }
 
 constexpr std::string_view kSecretRule =
@@ -664,6 +827,10 @@ void read_config(Ctx& ctx, const YAML::Node& root, Config& out) {
       out.sources.push_back(std::move(s));
     });
     check_unique(ctx, names, "source");
+    for (SourceConfig& s : out.sources)
+      if ((s.type == SourceConfig::Type::stacks_node || s.type == SourceConfig::Type::tron_events) &&
+          s.spool_dir.empty())
+        s.spool_dir = (std::filesystem::path(out.storage.dir) / "spool" / s.name).string();
   }
   if (auto v = top.get("webhooks")) {
     std::vector<NameSite> names;

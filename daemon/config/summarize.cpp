@@ -62,6 +62,30 @@ void source_lines(std::string& out, const SourceConfig& s) {
            ", loop: " + yes_no(s.loop) + "\n";
     return;
   }
+  if (s.type != SourceConfig::Type::deposits_ws) {
+    out += "      chain: " + s.chain_name + " " + std::string(to_string(s.network)) + ", final after " +
+           plural(s.final_depth, "confirmation") + ", " + plural(s.tokens.size(), "configured token") +
+           " (plus built-in)\n";
+  }
+  if (s.type == SourceConfig::Type::stacks_node || s.type == SourceConfig::Type::tron_events) {
+    out += "      listen: " + s.listen_host + ":" + std::to_string(s.listen_port) + ", spool: " + s.spool_dir +
+           ", max_body_bytes: " + std::to_string(s.max_body_bytes) + "\n";
+    return;
+  }
+  if (s.type == SourceConfig::Type::evm)
+    out += "      chain_id: " + std::to_string(s.chain_id) + ", native_transfers: " + yes_no(s.native_transfers) +
+           ", eth_getLogs range: " + plural(s.getlogs_max_range, "block") + "\n";
+  if (s.type == SourceConfig::Type::mempool_space)
+    out += "      max_tracked_addresses: " + std::to_string(s.max_tracked_addresses) + " per connection\n";
+  if (s.type == SourceConfig::Type::tron_grid) {
+    out += "      api_url: " + safe_url(s.api_url) + ", poll every " + std::to_string(s.poll_interval_ms) +
+           " ms, request timeout " + std::to_string(s.request_timeout_ms) + " ms\n";
+    if (!s.headers.empty()) out += "      headers: " + header_list(s.headers) + "\n";
+    return;
+  }
+  if (s.type == SourceConfig::Type::stacks_api)
+    out += "      api_url: " + safe_url(s.api_url) + ", request timeout " + std::to_string(s.request_timeout_ms) +
+           " ms, backfill at most " + plural(s.backfill_max_blocks, "block") + "\n";
   out += "      url: " + safe_url(s.url) + "\n";
   if (!s.headers.empty()) out += "      headers: " + header_list(s.headers) + "\n";
   if (!s.subscribe_message.empty())
@@ -74,6 +98,7 @@ void source_lines(std::string& out, const SourceConfig& s) {
   out += "      max_frame_bytes: " + std::to_string(s.max_frame_bytes) +
          ", reconnect: " + std::to_string(s.reconnect.initial_ms) + ".." +
          std::to_string(s.reconnect.max_ms) + " ms\n";
+  if (s.type != SourceConfig::Type::deposits_ws) return;
   if (s.mapping) {
     out += "      mapping: " + plural(s.mapping->fields.size(), "field");
     if (!s.mapping->type_pointer.empty())
@@ -108,7 +133,8 @@ void webhook_lines(std::string& out, const WebhookConfig& w) {
          " assets=" +
          (f.assets.empty() ? std::string("all") : join(f.assets, [](const std::string& a) { return a; })) +
          " min_amount=" + (f.min_amount.empty() ? std::string("none") : f.min_amount) +
-         " direction=" + std::string(to_string(f.direction)) + "\n";
+         " direction=" + std::string(to_string(f.direction)) + " stages=" +
+         (f.stages.empty() ? std::string("all") : join(f.stages, [](const std::string& a) { return a; })) + "\n";
 }
 
 }  // namespace

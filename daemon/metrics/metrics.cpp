@@ -54,6 +54,16 @@ void SourceMetrics::frame_rejected(std::string_view reason) {
 
 void SourceMetrics::transfers_decoded(std::uint64_t n) { decoded_->Increment(static_cast<double>(n)); }
 
+void SourceMetrics::chain_transfer(std::string_view stage) {
+  chain_transfers_[label_index(kChainStages, stage)]->Increment();
+}
+
+void SourceMetrics::chain_block(std::uint64_t height, bool reorg) {
+  blocks_->Increment();
+  if (reorg) reorgs_->Increment();
+  tip_height_->Set(static_cast<double>(height));
+}
+
 void SourceMetrics::set_connected(bool connected) { connected_->Set(connected ? 1 : 0); }
 
 void SourceMetrics::set_stale(bool stale) { stale_->Set(stale ? 1 : 0); }
@@ -119,6 +129,22 @@ Metrics::Metrics(std::string_view version) : registry_(std::make_shared<promethe
                             .Name("freezewatch_source_last_frame_timestamp_seconds")
                             .Help("Unix time of the last frame received from the source; 0 before the first.")
                             .Register(r);
+  chain_transfers_ = &BuildCounter()
+                          .Name("freezewatch_chain_transfers_total")
+                          .Help("Transfers a chain source emitted, by lifecycle stage (before matching).")
+                          .Register(r);
+  chain_blocks_ = &BuildCounter()
+                       .Name("freezewatch_chain_blocks_total")
+                       .Help("Blocks a chain source applied to its canonical chain (backfilled ones included).")
+                       .Register(r);
+  chain_reorgs_ = &BuildCounter()
+                       .Name("freezewatch_chain_reorgs_total")
+                       .Help("Reorganisations: blocks that left a chain source's canonical chain.")
+                       .Register(r);
+  chain_tip_height_ = &BuildGauge()
+                           .Name("freezewatch_chain_tip_height")
+                           .Help("Height of the canonical tip a chain source has processed.")
+                           .Register(r);
 
   // Pipeline.
   matches_ = &BuildCounter()
@@ -245,6 +271,11 @@ SourceMetrics& Metrics::source(std::string_view name) {
   s->stale_ = &source_stale_->Add(labels);
   s->reconnects_ = &source_reconnects_->Add(labels);
   s->last_frame_ = &source_last_frame_->Add(labels);
+  for (std::size_t i = 0; i < kChainStages.size(); ++i)
+    s->chain_transfers_[i] = &chain_transfers_->Add({{"source", label}, {"stage", std::string(kChainStages[i])}});
+  s->blocks_ = &chain_blocks_->Add(labels);
+  s->reorgs_ = &chain_reorgs_->Add(labels);
+  s->tip_height_ = &chain_tip_height_->Add(labels);
   return *sources_.emplace(label, std::move(s)).first->second;
 }
 

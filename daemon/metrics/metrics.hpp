@@ -45,9 +45,16 @@ namespace fw::metrics {
 // Label values of freezewatch_frames_rejected_total{reason}: decode's Reject
 // names (decode::to_string), the sources' own refusals ("oversized", "binary"),
 // and "other" for anything not listed.
-inline constexpr std::array<std::string_view, 10> kRejectReasons = {
-    "not_json",  "not_object", "missing_field", "bad_field", "bad_chain",
-    "bad_address", "bad_amount", "oversized",   "binary",    "other"};
+// Chain sources add "bad_tx" (an undecodable raw transaction), "rest_error"
+// (a backfill call that failed) and "spool_error" (a body that could not be
+// spooled or read back).
+inline constexpr std::array<std::string_view, 13> kRejectReasons = {
+    "not_json",    "not_object", "missing_field", "bad_field", "bad_chain",  "bad_address", "bad_amount",
+    "oversized",   "binary",     "bad_tx",        "rest_error", "spool_error", "other"};
+
+// Label values of freezewatch_chain_transfers_total{stage}.
+inline constexpr std::array<std::string_view, 5> kChainStages = {"pending", "confirmed", "final", "retracted",
+                                                                  "other"};
 
 // Label values of freezewatch_webhook_attempts_total{outcome} and
 // freezewatch_heartbeats_total{outcome}: delivery::to_string(Outcome), and
@@ -88,6 +95,12 @@ class SourceMetrics {
   // A new connection attempt after a failure or end.
   void reconnected();
 
+  // Chain sources: a transfer emitted at a lifecycle stage (kChainStages).
+  void chain_transfer(std::string_view stage);
+  // A block applied: the canonical tip is now at `height`; `reorg` when
+  // blocks left the canonical chain on the way.
+  void chain_block(std::uint64_t height, bool reorg);
+
   SourceMetrics(const SourceMetrics&) = delete;
   SourceMetrics& operator=(const SourceMetrics&) = delete;
 
@@ -103,6 +116,10 @@ class SourceMetrics {
   prometheus::Gauge* stale_ = nullptr;
   prometheus::Counter* reconnects_ = nullptr;
   prometheus::Gauge* last_frame_ = nullptr;
+  std::array<prometheus::Counter*, kChainStages.size()> chain_transfers_{};
+  prometheus::Counter* blocks_ = nullptr;
+  prometheus::Counter* reorgs_ = nullptr;
+  prometheus::Gauge* tip_height_ = nullptr;
 };
 
 // Handles of one webhook endpoint (a `webhooks[]` entry, log sinks included).
@@ -192,6 +209,10 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* source_stale_ = nullptr;
   prometheus::Family<prometheus::Counter>* source_reconnects_ = nullptr;
   prometheus::Family<prometheus::Gauge>* source_last_frame_ = nullptr;
+  prometheus::Family<prometheus::Counter>* chain_transfers_ = nullptr;
+  prometheus::Family<prometheus::Counter>* chain_blocks_ = nullptr;
+  prometheus::Family<prometheus::Counter>* chain_reorgs_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* chain_tip_height_ = nullptr;
   prometheus::Family<prometheus::Counter>* webhook_attempts_ = nullptr;
   prometheus::Family<prometheus::Histogram>* webhook_request_ = nullptr;
   prometheus::Family<prometheus::Histogram>* delivery_latency_ = nullptr;

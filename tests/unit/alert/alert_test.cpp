@@ -28,7 +28,8 @@ constexpr std::string_view golden =
     R"j("senders":["TSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm"],"recipient":"TXczT2fxKXVSPgnL3yXZDUFx8w7Z6GB38T",)j"
     R"j("amount":{"base_units":"12500000","decimal":"12.5","display":"12.5 USDT"},)j"
     R"j("tx_id":"9f2c7a0d4cbe1b8e0e0f5c9f6a1f3d2e4b5a6978c0d1e2f3a4b5c6d7e8f90a1b","event_index":0,)j"
-    R"j("block_height":null,"block_hash":"","status":"pending","memo":"","source":"exchange-ws",)j"
+    R"j("block_height":null,"block_hash":"","status":"pending","memo":"","memo_text":null,"block_time":null,)j"
+    R"j("status_reason":"","replaced_by":"","revision":0,"source":"exchange-ws",)j"
     R"j("received_at":"2024-05-14T10:00:00.123Z"},)j"
     R"j("deposit":{"deposit_id":"88123456","account_id":"1042",)j"
     R"j("deposit_address":"TXczT2fxKXVSPgnL3yXZDUFx8w7Z6GB38T","credited":false}}})j";
@@ -107,6 +108,37 @@ TEST(Render, CreditedDepositsAreTransferCreditedEvents) {
   EXPECT_TRUE(body.starts_with(R"({"type":"transfer.credited",)")) << body;
   EXPECT_NE(body.find(R"("recommended_action":"freeze_account")"), std::string::npos);
   EXPECT_NE(body.find(R"("credited":true})"), std::string::npos);
+}
+
+TEST(Render, ChainDetailsShowTheMemoAsTextAndWhyATransferWasRetracted) {
+  Transfer t = tron_deposit();
+  t.deposit.reset();
+  t.chain = Chain::stacks;
+  t.memo = "3130343200000000000000000000000000000000000000000000000000000000000000";  // "1042" + NULs
+  t.block_time = 1715680800;
+  t.status = TransferStatus::retracted;
+  t.status_reason = "dropped: ReplaceByFee";
+  t.replaced_by = "0xabc";
+  t.revision = 2;
+  const std::string body = render(match_for(t), t, t0);
+  EXPECT_NE(body.find(R"("memo_text":"1042")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("block_time":"2024-05-14T10:00:00.000Z")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("status_reason":"dropped: ReplaceByFee","replaced_by":"0xabc","revision":2)"),
+            std::string::npos)
+      << body;
+}
+
+TEST(MemoText, IsShownOnlyForPrintableMemos) {
+  EXPECT_EQ(memo_text("46617563657400000000"), "Faucet");
+  EXPECT_EQ(memo_text("0x46617563657400"), "Faucet");
+  EXPECT_EQ(memo_text("e282ac31"), "\xe2\x82\xac" "1");  // UTF-8 euro sign
+  EXPECT_EQ(memo_text(""), std::nullopt);
+  EXPECT_EQ(memo_text("0000"), std::nullopt);      // all padding
+  EXPECT_EQ(memo_text("0a41"), std::nullopt);      // control character
+  EXPECT_EQ(memo_text("ff41"), std::nullopt);      // not UTF-8
+  EXPECT_EQ(memo_text("414"), std::nullopt);       // odd length
+  EXPECT_EQ(memo_text("zz"), std::nullopt);        // not hex
+  EXPECT_EQ(memo_text("41004200"), std::nullopt);  // NUL inside
 }
 
 TEST(RecommendedAction, FollowsTheDocumentedRules) {

@@ -81,6 +81,13 @@ TEST_F(Filter, DirectionKeepsFromOrToMatches) {
   EXPECT_TRUE(passes_to());
 }
 
+TEST_F(Filter, StagesKeepOnlyTheLifecycleStagesAnEndpointWants) {
+  filter.stages = {"confirmed", "retracted"};
+  EXPECT_FALSE(passes_from());  // the sample is a pending deposit
+  filter.stages = {"pending"};
+  EXPECT_TRUE(passes_from());
+}
+
 TEST_F(Filter, EveryCriterionMustHold) {
   filter.chains = {Chain::tron};
   filter.assets = {"USDT"};

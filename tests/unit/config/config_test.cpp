@@ -319,10 +319,113 @@ webhooks:
   - {name: l, type: log, url: "https://x.example/", timeout_ms: 5}
 )");
   ASSERT_FALSE(r);
-  EXPECT_TRUE(has(r, "sources[0].url", "only valid for deposits_ws sources")) << dump(r);
-  EXPECT_TRUE(has(r, "sources[1].loop", "only valid for replay sources")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[0].url", "not valid for a replay source")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[1].loop", "not valid for a deposits_ws source")) << dump(r);
   EXPECT_TRUE(has(r, "webhooks[0].url", "only valid for http webhooks")) << dump(r);
   EXPECT_TRUE(has(r, "webhooks[0].timeout_ms", "only valid for http webhooks")) << dump(r);
+}
+
+TEST(ConfigStacksSources, NodeAndApiSourcesReadTheirOptions) {
+  const auto r = load(R"(
+storage: {dir: /var/lib/fw}
+sources:
+  - name: node
+    type: stacks_node
+    listen: "0.0.0.0:3700"
+    network: testnet
+    final_depth: 3
+    max_body_bytes: 1048576
+    tokens:
+      - {asset: "SP3Y2ZSH8P7D50B0VBTSX11S7XSG24M1VB9YFQA4K.token-aeusdc::aeUSDC", symbol: aeUSDC, decimals: 6}
+  - name: hiro
+    type: stacks_api
+    url: "wss://api.mainnet.hiro.so/extended/v1/ws"
+    api_url: "https://api.mainnet.hiro.so/"
+    request_timeout_ms: 2500
+    backfill_max_blocks: 500
+)");
+  ASSERT_TRUE(r) << dump(r);
+  const SourceConfig& node = r.config->sources.at(0);
+  EXPECT_EQ(node.type, SourceConfig::Type::stacks_node);
+  EXPECT_EQ(node.listen_host, "0.0.0.0");
+  EXPECT_EQ(node.listen_port, 3700);
+  EXPECT_EQ(node.network, Network::testnet);
+  EXPECT_EQ(node.final_depth, 3u);
+  EXPECT_EQ(node.max_body_bytes, 1048576u);
+  EXPECT_EQ(node.spool_dir, "/var/lib/fw/spool/node");  // default under storage.dir
+  ASSERT_EQ(node.tokens.size(), 1u);
+  EXPECT_EQ(node.tokens[0].symbol, "aeUSDC");
+  EXPECT_EQ(node.tokens[0].decimals, 6);
+  const SourceConfig& api = r.config->sources.at(1);
+  EXPECT_EQ(api.type, SourceConfig::Type::stacks_api);
+  EXPECT_EQ(api.api_url, "https://api.mainnet.hiro.so");  // trailing slash dropped
+  EXPECT_EQ(api.request_timeout_ms, 2500u);
+  EXPECT_EQ(api.backfill_max_blocks, 500u);
+  EXPECT_EQ(api.final_depth, 6u);
+  EXPECT_EQ(api.chain_name, "stacks");
+}
+
+TEST(ConfigChainSources, EvmTronAndBitcoinSourcesHaveTheirOwnKeysAndDefaults) {
+  const auto r = load(R"(
+storage: {dir: /var/lib/fw}
+sources:
+  - {name: eth, type: evm, url: "ws://127.0.0.1:8546", chain_id: 1, getlogs_max_range: 500, native_transfers: true}
+  - {name: bsc, type: evm, url: "wss://bsc.example/ws", chain_id: 56, chain_name: bsc, final_depth: 15}
+  - {name: trongrid, type: tron_grid, api_url: "https://api.trongrid.io", poll_interval_ms: 2000,
+     headers: {TRON-PRO-API-KEY: abc}}
+  - {name: tron-node, type: tron_events, listen: "127.0.0.1:3800"}
+  - {name: mempool, type: mempool_space, url: "wss://mempool.space/api/v1/ws", max_tracked_addresses: 50}
+)");
+  ASSERT_TRUE(r) << dump(r);
+  const auto& s = r.config->sources;
+  EXPECT_EQ(s[0].type, SourceConfig::Type::evm);
+  EXPECT_EQ(s[0].chain_name, "ethereum");
+  EXPECT_EQ(s[0].final_depth, 12u);
+  EXPECT_EQ(s[0].chain_id, 1u);
+  EXPECT_EQ(s[0].getlogs_max_range, 500u);
+  EXPECT_TRUE(s[0].native_transfers);
+  EXPECT_EQ(s[1].chain_name, "bsc");
+  EXPECT_EQ(s[1].final_depth, 15u);
+  EXPECT_EQ(s[2].type, SourceConfig::Type::tron_grid);
+  EXPECT_EQ(s[2].chain_name, "tron");
+  EXPECT_EQ(s[2].final_depth, 19u);
+  EXPECT_EQ(s[2].poll_interval_ms, 2000u);
+  EXPECT_EQ(s[2].headers.at("TRON-PRO-API-KEY").reveal(), "abc");
+  EXPECT_EQ(s[3].type, SourceConfig::Type::tron_events);
+  EXPECT_EQ(s[3].spool_dir, "/var/lib/fw/spool/tron-node");
+  EXPECT_EQ(s[4].type, SourceConfig::Type::mempool_space);
+  EXPECT_EQ(s[4].chain_name, "bitcoin");
+  EXPECT_EQ(s[4].max_tracked_addresses, 50u);
+}
+
+TEST(ConfigChainSources, EvmNeedsAChainIdAndTronGridTakesNoWebsocket) {
+  const auto r = load(R"(
+sources:
+  - {name: eth, type: evm, url: "ws://127.0.0.1:8546"}
+  - {name: tg, type: tron_grid, api_url: "https://api.trongrid.io", url: "wss://x.example/"}
+  - {name: btc, type: mempool_space, url: "wss://mempool.space/api/v1/ws", listen: "127.0.0.1:1"}
+)");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(has(r, "sources[0].chain_id", "missing required key")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[1].url", "not valid for a tron_grid source")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[2].listen", "not valid for a mempool_space source")) << dump(r);
+}
+
+TEST(ConfigStacksSources, MissingAndMisplacedOptionsAreNamed) {
+  const auto r = load(R"(
+sources:
+  - {name: node, type: stacks_node, listen: "3700", mapping: {}}
+  - {name: hiro, type: stacks_api, url: "wss://x.example/extended/v1/ws", listen: "127.0.0.1:1"}
+  - {name: node2, type: stacks_node, final_depth: 0, tokens: [{symbol: X}]}
+)");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(has(r, "sources[0].listen", "must be host:port with a port between 1 and 65535")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[0].mapping", "not valid for a stacks_node source")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[1].api_url", "missing required key")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[1].listen", "not valid for a stacks_api source")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[2].listen", "missing required key")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[2].final_depth", "")) << dump(r);
+  EXPECT_TRUE(has(r, "sources[2].tokens[0].asset", "missing required key")) << dump(r);
 }
 
 // ---- types and ranges -----------------------------------------------------------
@@ -847,12 +950,16 @@ TEST(ConfigErrors, FormatErrorOmitsLineAndPathWhenUnknown) {
 TEST(ConfigExample, ExampleFileLoadsWithItsDocumentedEnvironment) {
   EnvGuard tok("EXCHANGE_DEPOSITS_TOKEN", "example-token");
   EnvGuard sec("FREEZEWATCH_WEBHOOK_SECRET", kSecretA);
+  EnvGuard hiro("HIRO_API_KEY", "hiro-key");
   const std::string file = FW_SOURCE_DIR "/config/freezewatch.example.yaml";
   const auto r = load_file(file);
   ASSERT_TRUE(r) << dump(r);
   const Config& c = *r.config;
   EXPECT_EQ(c.watchlists.files.size(), 2u);
-  EXPECT_EQ(c.sources.size(), 2u);
+  ASSERT_EQ(c.sources.size(), 4u);
+  EXPECT_EQ(c.sources[1].type, SourceConfig::Type::stacks_node);
+  EXPECT_EQ(c.sources[2].type, SourceConfig::Type::stacks_api);
+  EXPECT_EQ(c.sources[2].headers.at("x-api-key").reveal(), "hiro-key");
   EXPECT_EQ(c.webhooks.size(), 2u);
   ASSERT_TRUE(c.sources[0].mapping.has_value());
   EXPECT_EQ(c.sources[0].headers.at("Authorization").reveal(), "Bearer example-token");
@@ -869,11 +976,13 @@ TEST(ConfigExample, ExampleFileLoadsWithItsDocumentedEnvironment) {
 TEST(ConfigExample, ExampleFileNamesTheVariablesItNeeds) {
   ::unsetenv("EXCHANGE_DEPOSITS_TOKEN");
   ::unsetenv("FREEZEWATCH_WEBHOOK_SECRET");
+  ::unsetenv("HIRO_API_KEY");
   const auto r = load_file(FW_SOURCE_DIR "/config/freezewatch.example.yaml");
   ASSERT_FALSE(r);
-  ASSERT_EQ(r.errors.size(), 2u) << dump(r);
+  ASSERT_EQ(r.errors.size(), 3u) << dump(r);
   EXPECT_NE(r.errors[0].message.find("EXCHANGE_DEPOSITS_TOKEN"), std::string::npos);
-  EXPECT_NE(r.errors[1].message.find("FREEZEWATCH_WEBHOOK_SECRET"), std::string::npos);
+  EXPECT_NE(r.errors[1].message.find("HIRO_API_KEY"), std::string::npos);
+  EXPECT_NE(r.errors[2].message.find("FREEZEWATCH_WEBHOOK_SECRET"), std::string::npos);
 }
 
 TEST(ConfigSummary, SummaryListsCountsNamesAndSettings) {
