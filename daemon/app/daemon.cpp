@@ -21,6 +21,7 @@
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -175,8 +176,9 @@ int run_daemon(const Command& cmd) {
                                  {"skipped_lines", initial.snapshot->issues().size()}});
   metrics.watchlist_loaded(initial.snapshot->size(), initial.snapshot->version());
   watchlist::Holder holder(initial.snapshot);
+  std::function<void()> watchlist_changed;  // set once the sources exist, before reloader.start()
   watchlist::Reloader reloader(holder, cfg.watchlists, base_dir);
-  reloader.on_reload([&metrics](const watchlist::ReloadEvent& ev) {
+  reloader.on_reload([&metrics, &watchlist_changed](const watchlist::ReloadEvent& ev) {
     if (!ev.ok) {
       metrics.watchlist_reload_failed();
       log::error("watchlist reload failed; keeping the previous list",
@@ -193,6 +195,7 @@ int run_daemon(const Command& cmd) {
                                      {"changed", ev.changed},
                                      {"skipped_lines", ev.issue_count},
                                      {"ms", ev.duration.count()}});
+    if (watchlist_changed) watchlist_changed();
   });
 
   boost::asio::io_context io(1);
@@ -212,7 +215,31 @@ int run_daemon(const Command& cmd) {
     return exit_bad_config;
   }
   std::vector<std::unique_ptr<sources::Source>> sources;
-  for (const auto& s : cfg.sources) sources.push_back(sources::make_source(io, s, pipeline));
+  sources::SourceContext source_context;
+  source_context.listed_addresses = [&holder](Chain chain) {
+    std::vector<std::string> out;
+    if (auto snap = holder.current())
+      for (const auto& e : snap->entries())
+        if (e.chain == chain) out.emplace_back(e.address);
+    return out;
+  };
+  for (const auto& s : cfg.sources) {
+    // Chain sources resume from their last checkpoint (cursor + lifecycle window).
+    std::string state_error;
+    auto saved = outbox->load_state(Pipeline::state_key(s.name), &state_error);
+    if (!state_error.empty()) {
+      log::error("cannot read a source's saved state", {{"source", s.name}, {"error", state_error}});
+      return exit_failure;
+    }
+    sources.push_back(sources::make_source(io, s, pipeline, saved.value_or(std::string()), source_context));
+  }
+  // Sources that subscribe per address (mempool.space) re-read the list after a reload, on the io thread.
+  watchlist_changed = [&io, &sources] {
+    boost::asio::post(io, [&sources] {
+      for (auto& s : sources)
+        if (s) s->on_watchlist_changed();
+    });
+  };
 
   // 7. admin
   std::unique_ptr<admin::AdminServer> admin_server;

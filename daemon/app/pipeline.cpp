@@ -89,24 +89,27 @@ void Pipeline::process(PerSource& src, std::string_view payload, std::chrono::st
   src.metrics.transfers_decoded();
   scratch_.received_at = std::chrono::system_clock::now();
   if (!intake_open_) return;
+  alert_on(scratch_, received);
+}
 
+void Pipeline::alert_on(const Transfer& t, std::chrono::steady_clock::time_point received) {
   auto snapshot = watchlist_.current();
   if (!snapshot) return;
-  auto matches = match::match(scratch_, *snapshot);
+  auto matches = match::match(t, *snapshot);
   if (matches.empty()) return;
   metrics_.matched(matches.size());
 
   std::vector<outbox::Record> records;
-  const auto now = scratch_.received_at;
+  const auto now = std::chrono::system_clock::now();
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   for (const auto& m : matches) {
     if (!dedup_.first_time(m.alert_id)) {
       metrics_.alert_deduplicated();
       continue;
     }
-    std::string body = alert::render(m, scratch_, now);
+    std::string body = alert::render(m, t, now);
     for (const auto& hook : cfg_.webhooks) {
-      if (!alert::passes(hook.filter, m, scratch_)) continue;
+      if (!alert::passes(hook.filter, m, t)) continue;
       outbox::Record r;
       r.alert_id = m.alert_id;
       r.endpoint = hook.name;
@@ -144,17 +147,57 @@ void Pipeline::process(PerSource& src, std::string_view payload, std::chrono::st
   });
 }
 
+void Pipeline::on_transfers(std::string_view source_name, std::vector<Transfer>& transfers,
+                            std::chrono::steady_clock::time_point received) {
+  PerSource& src = source(source_name);
+  src.status.last_frame = received;
+  const auto now = std::chrono::system_clock::now();
+  for (Transfer& t : transfers) {
+    src.metrics.transfers_decoded();
+    src.metrics.chain_transfer(to_string(t.status));
+    if (t.received_at == std::chrono::system_clock::time_point{}) t.received_at = now;
+    if (intake_open_) alert_on(t, received);
+  }
+}
+
+void Pipeline::on_block(std::string_view source_name, std::uint64_t height, bool reorg) {
+  PerSource& src = source(source_name);
+  src.metrics.chain_block(height, reorg);
+  ++src.status.frames;
+}
+
+void Pipeline::on_checkpoint(std::string_view source_name, std::string state, std::function<void()> durable) {
+  // In order behind every alert appended so far: when the state is durable,
+  // so are the alerts it accounts for.
+  outbox_.save_state(state_key(source_name), std::move(state), [this, durable = std::move(durable)]() mutable {
+    if (durable) boost::asio::post(io_, std::move(durable));
+  });
+}
+
+void Pipeline::on_decode_error(std::string_view source_name, std::string_view reason, std::string_view detail) {
+  PerSource& src = source(source_name);
+  src.metrics.frame_rejected(reason);
+  if (src.may_log(std::chrono::steady_clock::now()))
+    log::warn("chain data rejected", {{"source", src.name}, {"reason", reason}, {"detail", detail}});
+}
+
+std::string Pipeline::state_key(std::string_view source_name) { return "source:" + std::string(source_name); }
+
 void Pipeline::on_state(std::string_view source_name, sources::SourceState state, std::string_view reason) {
   PerSource& src = source(source_name);
   auto previous = src.status.state;
   src.status.state = state;
   src.status.reason = std::string(reason);
-  src.metrics.set_connected(state == sources::SourceState::connected || state == sources::SourceState::stale);
+  src.metrics.set_connected(state == sources::SourceState::connected || state == sources::SourceState::stale ||
+                            state == sources::SourceState::catching_up);
   src.metrics.set_stale(state == sources::SourceState::stale);
   if (previous == state) return;
   switch (state) {
     case sources::SourceState::connected:
       log::info("source connected", {{"source", src.name}});
+      break;
+    case sources::SourceState::catching_up:
+      log::info("source catching up: fetching missed blocks", {{"source", src.name}, {"reason", reason}});
       break;
     case sources::SourceState::stale:
       log::warn("source stale: connected but silent", {{"source", src.name}, {"reason", reason}});

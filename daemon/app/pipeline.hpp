@@ -49,6 +49,14 @@ class Pipeline final : public sources::Observer {
   void on_state(std::string_view source, sources::SourceState state, std::string_view reason) override;
   void on_frame_rejected(std::string_view source, std::string_view reason, std::string_view excerpt) override;
   void on_reconnect(std::string_view source) override;
+  void on_transfers(std::string_view source, std::vector<Transfer>& transfers,
+                    std::chrono::steady_clock::time_point received) override;
+  void on_block(std::string_view source, std::uint64_t height, bool reorg) override;
+  void on_checkpoint(std::string_view source, std::string state, std::function<void()> durable) override;
+  void on_decode_error(std::string_view source, std::string_view reason, std::string_view detail) override;
+
+  // The outbox key a source's checkpoints are stored under.
+  static std::string state_key(std::string_view source);
 
   struct SourceStatus {
     std::string name;
@@ -70,6 +78,8 @@ class Pipeline final : public sources::Observer {
   struct PerSource;
   PerSource& source(std::string_view name);
   void process(PerSource& src, std::string_view payload, std::chrono::steady_clock::time_point received);
+  // match -> alert -> outbox for one decoded transfer (any source).
+  void alert_on(const Transfer& t, std::chrono::steady_clock::time_point received);
 
   boost::asio::io_context& io_;
   const config::Config& cfg_;

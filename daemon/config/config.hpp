@@ -145,6 +145,7 @@ struct SourceConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;
   std::string spool_dir;                           // default <storage.dir>/spool/<name>
+  bool spool_fsync = false;                        // set from storage.sync == full (not a key of its own)
   std::uint64_t max_body_bytes = 64ull << 20;
 
   // stacks_api, tron_grid: the REST base (stacks_api: `url` is the websocket)

@@ -828,9 +828,10 @@ void read_config(Ctx& ctx, const YAML::Node& root, Config& out) {
     });
     check_unique(ctx, names, "source");
     for (SourceConfig& s : out.sources)
-      if ((s.type == SourceConfig::Type::stacks_node || s.type == SourceConfig::Type::tron_events) &&
-          s.spool_dir.empty())
-        s.spool_dir = (std::filesystem::path(out.storage.dir) / "spool" / s.name).string();
+      if (s.type == SourceConfig::Type::stacks_node || s.type == SourceConfig::Type::tron_events) {
+        if (s.spool_dir.empty()) s.spool_dir = (std::filesystem::path(out.storage.dir) / "spool" / s.name).string();
+        s.spool_fsync = out.storage.sync == StorageSync::full;  // the spool is as durable as the outbox
+      }
   }
   if (auto v = top.get("webhooks")) {
     std::vector<NameSite> names;

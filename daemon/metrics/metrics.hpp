@@ -46,11 +46,12 @@ namespace fw::metrics {
 // names (decode::to_string), the sources' own refusals ("oversized", "binary"),
 // and "other" for anything not listed.
 // Chain sources add "bad_tx" (an undecodable raw transaction), "rest_error"
-// (a backfill call that failed) and "spool_error" (a body that could not be
-// spooled or read back).
-inline constexpr std::array<std::string_view, 13> kRejectReasons = {
-    "not_json",    "not_object", "missing_field", "bad_field", "bad_chain",  "bad_address", "bad_amount",
-    "oversized",   "binary",     "bad_tx",        "rest_error", "spool_error", "other"};
+// (a backfill call that failed), "rpc_error" (a JSON-RPC error answer, e.g. a
+// refused subscription) and "spool_error" (a body that could not be spooled
+// or read back).
+inline constexpr std::array<std::string_view, 14> kRejectReasons = {
+    "not_json", "not_object", "missing_field", "bad_field",  "bad_chain",   "bad_address", "bad_amount",
+    "oversized", "binary",    "bad_tx",        "rest_error", "rpc_error",   "spool_error", "other"};
 
 // Label values of freezewatch_chain_transfers_total{stage}.
 inline constexpr std::array<std::string_view, 5> kChainStages = {"pending", "confirmed", "final", "retracted",

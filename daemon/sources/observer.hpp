@@ -8,13 +8,19 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/transfer.hpp"
 
 namespace fw::sources {
 
 enum class SourceState : std::uint8_t {
   connecting,    // resolving / connecting / TLS / upgrading, or opening the replay file
   connected,     // open and frames arrive (or may arrive)
+  catching_up,   // connected, fetching missed blocks before live data is trusted
   stale,         // connected, but no data frame for longer than stale_after_ms
   disconnected,  // not connected; the reason says why (a retry may be scheduled)
   finished,      // a finite source (replay) reached its end; no more frames
@@ -44,6 +50,36 @@ class Observer {
 
   // A new connection attempt after a previous one failed or ended.
   virtual void on_reconnect(std::string_view source) = 0;
+
+  // --- chain sources (they decode and track the lifecycle themselves) ---
+
+  // Decoded transfers, stage already set (status, revision, status_reason),
+  // in the order they must be alerted. The observer may move from them.
+  virtual void on_transfers(std::string_view source, std::vector<Transfer>& transfers,
+                            std::chrono::steady_clock::time_point received) {
+    (void)source, (void)transfers, (void)received;
+  }
+
+  // A block was applied to the source's canonical chain; `reorg` when blocks
+  // left it on the way. For the tip-height gauge and block/reorg counters.
+  virtual void on_block(std::string_view source, std::uint64_t height, bool reorg) {
+    (void)source, (void)height, (void)reorg;
+  }
+
+  // Persist `state` (opaque bytes: the source's cursor and lifecycle window)
+  // once every alert produced by earlier on_transfers calls is durable, in
+  // the same order; then run `durable` on the io thread.
+  virtual void on_checkpoint(std::string_view source, std::string state, std::function<void()> durable) {
+    (void)source, (void)state;
+    durable();
+  }
+
+  // A body or message a chain source could not decode (or a REST call that
+  // failed). `reason` is a bounded label ("not_json", "bad_field", "bad_tx",
+  // "rest_error", ...); `detail` says where and why, with an excerpt.
+  virtual void on_decode_error(std::string_view source, std::string_view reason, std::string_view detail) {
+    (void)source, (void)reason, (void)detail;
+  }
 };
 
 }  // namespace fw::sources

@@ -8,8 +8,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "core/chain.hpp"
 
 #include "config/config.hpp"
 #include "sources/observer.hpp"
@@ -42,15 +46,31 @@ class Source {
   // (or nothing, when a replay had already finished). Idempotent.
   virtual void stop() = 0;
 
+  // The watchlist changed (reload, API edit). Sources that subscribe per
+  // address (mempool.space track-addresses) re-read SourceContext and
+  // re-subscribe; others ignore it. Called on the io thread.
+  virtual void on_watchlist_changed() {}
+
   virtual const std::string& name() const noexcept = 0;
   virtual SourceState state() const noexcept = 0;  // any thread
   virtual SourceStats stats() const noexcept = 0;  // any thread
 };
 
-// deposits_ws -> DepositWsSource, replay -> ReplaySource. Never throws for
-// a bad runtime condition (missing file, unreachable host): those surface as
-// on_state(disconnected, reason) after start().
+// What a source may ask of the rest of the daemon. Every member may be empty.
+struct SourceContext {
+  // The canonical listed addresses of one chain, from the live watchlist
+  // (called on the io thread; may be large).
+  std::function<std::vector<std::string>(Chain)> listed_addresses;
+};
+
+// deposits_ws -> DepositWsSource, replay -> ReplaySource, stacks_node ->
+// StacksNodeSource, stacks_api -> StacksApiSource. `saved_state` is the last
+// state the source passed to Observer::on_checkpoint ("" if none); chain
+// sources resume from it. Never throws for a bad runtime condition (missing
+// file, unreachable host): those surface as on_state(disconnected, reason)
+// after start().
 std::unique_ptr<Source> make_source(boost::asio::io_context& io, const config::SourceConfig& config,
-                                    Observer& observer);
+                                    Observer& observer, std::string saved_state = {},
+                                    SourceContext context = {});
 
 }  // namespace fw::sources

@@ -12,6 +12,7 @@
 
 #include "watchlist/csv.hpp"
 #include "watchlist/store.hpp"
+#include "watchlist/twins.hpp"
 
 namespace fw::watchlist {
 
@@ -197,6 +198,47 @@ struct Builder::Impl {
       if (!owner.empty()) owner.push_back(idx);
     }
     s.records.push_back(r);
+  }
+
+  // Adds the twins of the entries listed so far as derived entries
+  // (twins.hpp): each record of a listed entry gets a copy for the twin,
+  // whose notes say where it was derived from. Runs before group_records():
+  // record r belongs to entry r while no address was listed twice, else to
+  // owner[r]. A twin that is listed itself is left alone.
+  void add_twins(const config::TwinsConfig& twins) {
+    if (!twins.evm_tron && !twins.stacks_bitcoin) return;
+    auto& s = *store;
+    const auto listed = static_cast<std::uint32_t>(s.entries.size());
+    const auto records = static_cast<std::uint32_t>(s.records.size());
+    const bool record_is_entry = owner.empty();
+    // Room for a twin of every record that can have one: no rehash midway.
+    std::size_t candidates = 0;
+    for (const Entry& e : s.entries)
+      if (twins.stacks_bitcoin || e.chain == Chain::evm || e.chain == Chain::tron) candidates += e.provenance.size();
+    reserve(candidates);
+    address::Address scratch;
+    std::optional<address::Address> twin;
+    std::uint32_t current = listed;  // no entry yet
+    std::string_view original;
+    for (std::uint32_t r = 0; r < records; ++r) {
+      const std::uint32_t e = record_is_entry ? r : owner[r];
+      if (e != current) {
+        current = e;
+        original = s.entries[e].address;  // in the arena: stays valid
+        twin = twin_of(s.entries[e].chain, original, twins, scratch);
+        if (twin) {
+          auto it = s.index.find(std::string_view(twin->canonical));
+          if (it != s.index.end() && *it < listed) twin.reset();
+        }
+      }
+      if (!twin) continue;
+      detail::Record d = s.records[r];
+      // Unique per original address: stored without the interning map.
+      const std::string notes = derived_notes(original, s.strings[d.notes]);
+      d.notes = static_cast<std::uint32_t>(s.strings.size());
+      s.strings.push_back(s.arena.copy(notes));
+      add(twin->chain, twin->canonical, d);
+    }
   }
 
   // Lays each entry's records out contiguously, in arrival order.
@@ -471,8 +513,11 @@ bool Builder::add_file(const config::WatchlistFile& f, const std::string& base_d
   return true;
 }
 
+void Builder::set_twins(const config::TwinsConfig& twins) { twins_ = twins; }
+
 std::shared_ptr<const Snapshot> Builder::build() {
   auto& im = *impl_;
+  im.add_twins(twins_);
   im.group_records();
   im.interned = {};
   im.origin_ids = {};
@@ -500,6 +545,7 @@ std::shared_ptr<const Snapshot> Builder::build() {
 
 LoadOutcome load(const config::WatchlistsConfig& cfg, const std::string& base_dir) {
   Builder b;
+  b.set_twins(cfg.twins);
   LoadOutcome out;
   for (const auto& f : cfg.files) {
     if (!b.add_file(f, base_dir, out.error)) {

@@ -197,7 +197,11 @@ class Builder {
   // returns false (with `error`) only when the file cannot be read or has no
   // usable header, or when it is strict and has a bad line.
   bool add_file(const config::WatchlistFile& f, const std::string& base_dir, std::string& error);
-  // Finishes the snapshot (computes the version); the builder is empty afterwards.
+  // Cross-chain key twins to derive when build() runs (twins.hpp); none by
+  // default. load() passes the configured watchlists.twins.
+  void set_twins(const config::TwinsConfig& twins);
+  // Finishes the snapshot: adds the twins set with set_twins(), computes the
+  // version; the builder is empty afterwards (its twins setting stays).
   std::shared_ptr<const Snapshot> build();
   const std::vector<LoadIssue>& issues() const noexcept { return issues_; }
   std::size_t issue_count() const noexcept { return issue_count_; }
@@ -210,6 +214,7 @@ class Builder {
   std::vector<LoadIssue> issues_;
   std::size_t issue_count_ = 0;
   std::vector<FileSummary> files_;
+  config::TwinsConfig twins_{false, false};
 };
 
 struct LoadOutcome {
@@ -219,7 +224,8 @@ struct LoadOutcome {
   std::size_t issue_count = 0;               // all bad lines seen
 };
 
-// Loads every configured file into a new snapshot.
+// Loads every configured file into a new snapshot, with the twins cfg.twins
+// asks for (docs/watchlists.md, "Twins").
 LoadOutcome load(const config::WatchlistsConfig& cfg, const std::string& base_dir);
 
 // Holds the live snapshot. current() is lock-free for readers in practice
