@@ -207,6 +207,7 @@ class Reload(unittest.TestCase):
                 admin: {{port: {port}}}
                 watchlists:
                   watch_files: false
+                  twins: {{evm_tron: false}}
                   files:
                     - {{name: l, path: {lst}, format: text, strict: true}}
                 """))

@@ -326,3 +326,24 @@ ttest('tron_events: relayed triggers give confirmed, retracted and final; counte
   await h.daemon.waitForMetrics((m) => m.get('freezewatch_frames_rejected_total', { source: 'tron-node', reason: 'not_json' }) >= 1,
     'the undecodable body counted');
 });
+
+ttest('tron_events: a restart keeps the confirmed transfers: final after the restart, nothing repeated', { grid: false }, async (h) => {
+  await h.daemon.start();
+  await waitFor(async () => (await h.daemon.get('/readyz')).status === 200, { timeout: 10000, what: '/readyz 200' });
+  const e1 = txid();
+  assert.equal(await post(h.port, usdtTrigger({ tx: e1, block: 200, solid: 180 })), 200);
+  await h.receiver.waitForDelivered(1, 10000);
+  assert.equal((await h.daemon.stop()).code, 0);
+
+  await h.daemon.start();
+  await waitFor(async () => (await h.daemon.get('/readyz')).status === 200, { timeout: 10000, what: '/readyz 200 again' });
+  // The relay re-sends the trigger (at-least-once), then the block solidifies.
+  assert.equal(await post(h.port, usdtTrigger({ tx: e1, block: 200, solid: 181 })), 200);
+  assert.equal(await post(h.port, { timeStamp: Date.now(), triggerName: 'solidityTrigger', latestSolidifiedBlockNumber: 200 }), 200);
+  await h.receiver.waitForDelivered(2, 10000);
+  await sleep(500);
+  const got = delivered(h.receiver);
+  assert.deepEqual(got.map((a) => a.stage), ['confirmed', 'final']);
+  assert.equal(got[0].base, got[1].base);
+  assertNoRepeats(h.receiver);
+});
