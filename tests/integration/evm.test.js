@@ -11,7 +11,10 @@
 //   4. freezewatch stops, transfers happen (one tx with two identical
 //      transfers), blocks are mined, freezewatch restarts -> every missed
 //      alert is delivered by the eth_getLogs backfill, exactly once
-//   and separately: a node serving another chain id is refused (/readyz says why).
+//   and separately: a node serving another chain id is refused (/readyz says why);
+//   and, with a scripted node (lib/evm_fake_node.js) because real dev nodes never
+//   send it: a removed:true log retracts a transfer although no newHeads shows the reorg;
+//   and an eth_getLogs answer larger than max_frame_bytes shrinks the range (no endless reconnects).
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -23,6 +26,7 @@ const { Receiver } = require('./lib/receiver');
 const { webhookConfig } = require('./lib/harness');
 const { Anvil, ACCOUNTS } = require('./lib/evm_node');
 const { compileToken } = require('./lib/evm_token');
+const { FakeEvmNode, hash32 } = require('./lib/evm_fake_node');
 const { waitFor, sleep } = require('./lib/wait');
 
 const [DEPLOYER, LISTED, RECIPIENT] = ACCOUNTS;
@@ -234,3 +238,115 @@ evmTest('anvil: a node serving another chain id is refused and the reason is on 
     await sleep(500);
     assert.equal(s.receiver.alerts().length, 0);
   });
+
+evmTest('anvil: native_transfers alerts on a value transfer and not on a reverted one', { timeout: 30000, source: { native_transfers: true } },
+  async (s) => {
+    const { anvil, receiver, daemon, token, compiled } = s;
+    await daemon.start();
+    await waitReady(daemon);
+    const eth = await anvil.send({ from: LISTED, to: RECIPIENT, value: '0xde0b6b3a7640000' }); // 1 ETH
+    const [c] = await waitAlerts(receiver, eth.hash, 'transfer.confirmed');
+    assert.equal(c.valid, true);
+    const t = c.body.data.transfer;
+    assert.deepEqual(t.asset, { symbol: '', contract: '', decimals: 18 });
+    assert.equal(t.amount.base_units, '1000000000000000000');
+    assert.equal(t.amount.decimal, '1');
+    assert.deepEqual(t.senders, [LISTED]);
+    assert.equal(t.recipient, RECIPIENT);
+    assert.equal(t.block_height, eth.block);
+    // Value sent to the (non-payable) token contract: mined, reverted, moved nothing.
+    const reverted = await anvil.rpc('eth_sendTransaction', [{ from: LISTED, to: token, value: '0x1', gas: '0x186a0' }]);
+    assert.equal((await anvil.waitReceipt(reverted)).status, '0x0');
+    // A later token transfer proves the reverted block was processed.
+    const later = await anvil.tokenCall(token, compiled.transfer, LISTED, RECIPIENT, 7n);
+    await waitAlerts(receiver, later.hash, 'transfer.confirmed');
+    assert.equal(alertsFor(receiver, reverted).length, 0);
+  });
+
+test('scripted node: removed:true retracts a transfer although no newHeads shows the reorg', { timeout: 45000 }, async () => {
+  const token = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
+  const node = await new FakeEvmNode({ chainId: 1337 }).start();
+  for (let i = 0; i < 3; ++i) node.pushBlock([]);
+  const secret = newSecret();
+  const receiver = await new Receiver({ secrets: [secret], name: 'compliance' }).start();
+  const daemon = await Daemon.create({
+    sources: [evmSource(node, token, { name: 'anvil', chain_id: 1337, final_depth: 6 })],
+    webhooks: [webhookConfig('compliance', receiver)],
+    watchlistCsv: WATCHLIST_CSV,
+    env: { FW_IT_SECRET: secret },
+  });
+  let failed = true;
+  try {
+    await daemon.start();
+    await waitReady(daemon);
+    const tx = hash32('a transfer that a reorg removes');
+    const block = node.mine([FakeEvmNode.transferLog(token, LISTED, RECIPIENT, 5000n, tx)]);
+    const [confirmed] = await waitAlerts(receiver, tx, 'transfer.confirmed');
+    assert.equal(confirmed.body.data.transfer.block_hash, block.hash);
+
+    // The node switches to another block at the same height and says so only
+    // through removed:true logs: no newHeads for the replacement.
+    const seen = node.requests.length;
+    const old = node.replaceTipSilently([]);
+    node.sendRemoved(old);
+    const [retracted] = await waitAlerts(receiver, tx, 'transfer.retracted');
+    assert.equal(retracted.valid, true);
+    assert.equal(retracted.body.data.base_id, confirmed.body.data.base_id);
+    assert.equal(retracted.body.data.transfer.status_reason, `reorg: block ${old.hash} at height ${old.number} left the canonical chain`);
+    // It re-read the chain by number from the removed block's height.
+    assert.ok(node.requests.slice(seen).some((r) => r.method === 'eth_getBlockByNumber' && Number(BigInt(r.params[0])) === old.number));
+    await sleep(300);
+    assert.equal(receiver.alerts().length, 2);
+    failed = false;
+  } catch (e) {
+    process.stderr.write(`\n===== removed:true scenario FAILED =====\n${daemon.logs()}\n` +
+      node.requests.map((r) => `${r.method} ${JSON.stringify(r.params)}`).join('\n') + '\n');
+    throw e;
+  } finally {
+    await daemon.cleanup({ keep: failed });
+    await receiver.stop();
+    await node.stop();
+  }
+});
+
+test('scripted node: an eth_getLogs answer larger than max_frame_bytes shrinks the range until it fits', { timeout: 45000 }, async () => {
+  const token = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
+  const node = await new FakeEvmNode({ chainId: 1337 }).start();
+  node.pushBlock([]);
+  const secret = newSecret();
+  const receiver = await new Receiver({ secrets: [secret], name: 'compliance' }).start();
+  // One Transfer log is ~520 bytes as JSON: 1 block per eth_getLogs fits in 1024 bytes, 2 do not.
+  const daemon = await Daemon.create({
+    sources: [evmSource(node, token, { name: 'anvil', chain_id: 1337, final_depth: 100, getlogs_max_range: 8, max_frame_bytes: 1024 })],
+    webhooks: [webhookConfig('compliance', receiver)],
+    watchlistCsv: WATCHLIST_CSV,
+    env: { FW_IT_SECRET: secret },
+  });
+  let failed = true;
+  try {
+    await daemon.start();
+    await waitReady(daemon);
+    await daemon.stop();
+    const txs = [];
+    for (let i = 0; i < 6; ++i) {
+      const tx = hash32(`backfilled transfer ${i}`);
+      txs.push(tx);
+      node.pushBlock([FakeEvmNode.transferLog(token, LISTED, RECIPIENT, 100n + BigInt(i), tx)]);
+    }
+    await daemon.start();
+    for (const tx of txs) await waitAlerts(receiver, tx, 'transfer.confirmed', 1, 20000);
+    await waitReady(daemon);
+    assert.equal(receiver.alerts().length, txs.length);
+    assert.match(daemon.logs(), /eth_getLogs answer larger than max_frame_bytes: smaller ranges after the reconnect/);
+    const m = await daemon.metrics();
+    assert.ok(m.get('freezewatch_frames_rejected_total', { source: 'anvil', reason: 'oversized' }) >= 1);
+    failed = false;
+  } catch (e) {
+    process.stderr.write(`\n===== oversized scenario FAILED =====\n${daemon.logs()}\n`);
+    throw e;
+  } finally {
+    await daemon.cleanup({ keep: failed });
+    await receiver.stop();
+    await node.stop();
+  }
+});

@@ -129,8 +129,8 @@ struct EvmSource::Impl {
   Network network_;
   std::uint64_t chain_id_;
   bool native_;
-  std::uint64_t max_range_;
-  std::uint64_t range_;  // current eth_getLogs range: halved on refusals, grows back on success
+  std::uint64_t max_range_;  // getlogs_max_range; lowered when an answer did not fit max_frame_bytes
+  std::uint64_t range_;      // current eth_getLogs range: halved on refusals, grows back on success
   std::uint64_t backfill_max_;
   ms retry_initial_;
   ms retry_max_;
@@ -169,6 +169,7 @@ struct EvmSource::Impl {
   std::unordered_map<std::string, std::uint64_t> known_;  // hash -> height, fed to the tracker
   std::uint64_t known_top_ = 0;
   bool dirty_ = false;  // the tracker changed since the last checkpoint
+  bool oversized_ = false;  // a message larger than max_frame_bytes closed the connection
 
   // State: the websocket's, unless catching up on an open socket, or overridden.
   SourceState ws_state_ = SourceState::disconnected;
@@ -283,6 +284,7 @@ struct EvmSource::Impl {
     hooks.on_frame = [this](std::string_view payload, Clock::time_point received) { on_frame(payload, received); };
     hooks.on_state = [this](SourceState s, std::string_view reason) { on_ws_state(s, reason); };
     hooks.on_rejected = [this](std::string_view reason, std::string_view excerpt) {
+      if (reason == "oversized") oversized_ = true;  // the connection closes; see backfill()
       if (live()) observer_->on_frame_rejected(name_, reason, excerpt);
     };
     hooks.on_reconnect = [this] {
@@ -374,6 +376,11 @@ struct EvmSource::Impl {
     ws_reason_ = std::string(reason);
     if (s != SourceState::connected && s != SourceState::stale && s != SourceState::catching_up && connection_open_)
       end_session(reason.empty() ? std::string_view("connection lost") : reason);
+    if (s == SourceState::connected && !session_ready_ && !catching_up_) {
+      // Open, but the chain id is not checked yet: not ready (on_open follows).
+      catching_up_ = true;
+      catching_reason_ = "connected: checking the chain id";
+    }
     update_state();
   }
 
@@ -507,9 +514,11 @@ struct EvmSource::Impl {
   auto decode_logs() {
     return [this](std::string_view json) { return decoder_->logs(json); };
   }
+  // A subscription id: the result as is, without the quotes of a JSON string.
   static auto decode_any() {
     return [](std::string_view json) {
       evm::Decoded<std::string> d;
+      if (json.size() >= 2 && json.front() == '"' && json.back() == '"') json = json.substr(1, json.size() - 2);
       d.value = std::string(json);
       return d;
     };
@@ -761,9 +770,21 @@ struct EvmSource::Impl {
 
       evm::LogBatch batch;
       RpcResult failure;
+      oversized_ = false;
       auto f = co_await fetch("eth_getLogs", logs_by_range(h, end), decode_logs(), batch, /*pass_failures=*/true,
                               &failure);
-      if (f == Fetch::gone) co_return false;
+      if (f == Fetch::gone) {
+        if (oversized_ && range_ > 1) {
+          // The answer was larger than max_frame_bytes and cost the connection:
+          // the next session asks for less.
+          // (The ceiling comes down too: that much data will not fit next time either.)
+          range_ = std::max<std::uint64_t>(1, (end - h + 1) / 2);
+          max_range_ = range_;
+          log::warn("evm eth_getLogs answer larger than max_frame_bytes: smaller ranges after the reconnect",
+                    {{"source", name_}, {"blocks", heights(h, end)}, {"range", range_}});
+        }
+        co_return false;
+      }
       if (f == Fetch::failed) {
         // Providers cap ranges and result counts: smaller ranges, down to one block.
         std::string detail = "eth_getLogs " + heights(h, end) + ": " + failure.describe();
