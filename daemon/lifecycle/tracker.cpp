@@ -184,10 +184,29 @@ Step Tracker::drop_pending(const std::vector<std::string>& txids, std::string_vi
 // ---------------------------------------------------------------- blocks
 
 Step Tracker::add_block(BlockRef ref, std::vector<Transfer> transfers, const std::vector<std::string>& included_txids,
-                        const std::vector<std::pair<std::string, std::string>>& failed_txids, bool accept_unlinked) {
+                        const std::vector<std::pair<std::string, std::string>>& failed_txids, bool accept_unlinked,
+                        bool node_head) {
   Step step;
   if (known(ref.hash)) {
     step.kind = Step::Kind::duplicate;
+    // The node went back to a block we hold on the canonical chain: rewind.
+    if (auto it = blocks_.find(ref.hash); node_head && it != blocks_.end() && it->second.canonical &&
+                                          canonical_.back() != ref.hash) {
+      auto pos = std::find(canonical_.begin(), canonical_.end(), ref.hash);
+      switch_chain(static_cast<std::size_t>(std::distance(canonical_.begin(), pos)) + 1, {}, step);
+      evict_side();
+    } else if (node_head && it != blocks_.end() && !it->second.canonical) {
+      // A side block the node now calls its head: take it out and add it
+      // again, so it links and wins like a new block.
+      Block b = std::move(it->second);
+      blocks_.erase(it);
+      --side_count_;
+      std::vector<std::string> included;
+      for (const auto& txid : b.txids)
+        if (std::none_of(b.failed.begin(), b.failed.end(), [&](const auto& f) { return f.first == txid; }))
+          included.push_back(txid);
+      return add_block(b.ref, std::move(b.transfers), included, b.failed, false, true);
+    }
     return step;
   }
   if (cursor_ && ref.height <= cursor_->height) {
@@ -274,7 +293,7 @@ Step Tracker::add_block(BlockRef ref, std::vector<Transfer> transfers, const std
   std::vector<std::string> ascending(branch.rbegin(), branch.rend());
   ascending.push_back(hash);
   if (linked) {
-    if (ref.height >= tip_height()) {
+    if (ref.height >= tip_height() || node_head) {
       switch_chain(*keep, ascending, step);
     } else {
       step.side_branch = true;  // a fork that does not win (yet)

@@ -148,8 +148,16 @@ class Tracker {
   // accept_unlinked (a caller that cannot backfill): applied as the new tip;
   // canonical blocks at heights >= ref.height are orphaned.
   // A block whose height is not above its known parent's is stale.
+  //
+  // node_head: the node itself says this block is its head (EVM newHeads).
+  // Then a linked fork becomes canonical even when it is LOWER than the tip
+  // (a reorg onto a shorter branch, or a rollback), so the orphaned blocks'
+  // transfers are retracted at once instead of when the new branch catches
+  // up; and a known canonical block below the tip becomes the tip again
+  // (the blocks above it are orphaned; kind reorg).
   Step add_block(BlockRef ref, std::vector<Transfer> transfers, const std::vector<std::string>& included_txids,
-                 const std::vector<std::pair<std::string, std::string>>& failed_txids, bool accept_unlinked = false);
+                 const std::vector<std::pair<std::string, std::string>>& failed_txids, bool accept_unlinked = false,
+                 bool node_head = false);
 
   // The newest canonical block (the final cursor when every block is final).
   std::optional<BlockRef> tip() const;

@@ -73,6 +73,7 @@ struct Announce {
   std::uint64_t number = 0;
   Clock::time_point received{};
   int gap_rounds = 0;
+  bool head = false;  // from newHeads: the node's own head (lifecycle add_block node_head)
 };
 
 // How a call ended, for the caller.
@@ -404,7 +405,9 @@ struct EvmSource::Impl {
         auto& h = n.value.header;
         std::string hash = h.hash;
         const std::uint64_t number = h.number;
-        announce(Announce{std::move(h), std::move(hash), number, received, 0});
+        Announce a{std::move(h), std::move(hash), number, received, 0};
+        a.head = true;
+        announce(std::move(a));
         break;
       }
       case evm::Notification::Kind::log: {
@@ -420,7 +423,10 @@ struct EvmSource::Impl {
   }
 
   void announce(Announce a) {
-    if (known_.contains(a.hash)) return;
+    if (known_.contains(a.hash)) {
+      if (a.head) head_is_known_block(a);
+      return;
+    }
     if (queued_.contains(a.hash)) {
       // A header is better than a hint for the same block.
       if (a.header)
@@ -440,6 +446,22 @@ struct EvmSource::Impl {
     queued_.insert(a.hash);
     announced_.push_back(std::move(a));
     wake_.cancel();
+  }
+
+  // The node's head went back to a block we already hold (a rollback, or a
+  // reorg onto a shorter branch whose blocks we saw): the blocks above it
+  // leave the canonical chain now, not when a new branch outgrows them.
+  void head_is_known_block(const Announce& a) {
+    auto step = tracker_.add_block(lifecycle::BlockRef{a.number, a.hash, {}}, {}, {}, {}, false, /*node_head=*/true);
+    if (step.kind != lifecycle::Step::Kind::reorg) return;
+    dirty_ = true;
+    for (const auto& o : step.orphaned) known_.erase(o.hash);
+    log::warn("evm reorg: the node's head went back to an earlier block",
+              {{"source", name_}, {"height", a.number}, {"tip", a.hash}, {"orphaned", step.orphaned.size()}});
+    if (!live()) return;
+    if (!step.out.empty()) observer_->on_transfers(name_, step.out, a.received);
+    observer_->on_block(name_, a.number, true);
+    checkpoint();
   }
 
   void on_removed_log(const Transfer& t) {
@@ -709,13 +731,13 @@ struct EvmSource::Impl {
   // number + 1, or lower when the tracker asks for missing heights first
   // (number itself: try again, accepted unlinked once gap_rounds is spent).
   std::uint64_t apply(BlockData block, std::vector<Transfer> transfers, bool accept_unlinked, int& gap_rounds,
-                      Clock::time_point received) {
+                      Clock::time_point received, bool node_head = false) {
     const evm::BlockHeader& h = block.header;
     lifecycle::BlockRef ref{h.number, h.hash, h.parent_hash};
     for (auto& t : block.native) transfers.push_back(std::move(t));
     for (auto& t : transfers)
       if (!t.block_time) t.block_time = h.timestamp;
-    auto step = tracker_.add_block(ref, std::move(transfers), block.tx_hashes, {}, accept_unlinked);
+    auto step = tracker_.add_block(ref, std::move(transfers), block.tx_hashes, {}, accept_unlinked, node_head);
     using Kind = lifecycle::Step::Kind;
     switch (step.kind) {
       case Kind::gap:
@@ -971,7 +993,7 @@ struct EvmSource::Impl {
     evm::BlockHeader header = block->header;
     int rounds = a.gap_rounds;
     const std::uint64_t next = apply(std::move(*block), std::move(transfers), rounds >= kMaxGapRounds, rounds,
-                                     a.received);
+                                     a.received, a.head);
     if (next > number) {
       checkpoint();
       co_return;

@@ -150,6 +150,67 @@ TEST(Tracker, ShorterForkStaysSideUntilItOvertakesThenRetractsAndConfirms) {
   EXPECT_EQ(t.stats().side_blocks, 3u);  // a3..a5 may come back
 }
 
+// The node's own head (EVM newHeads) is authoritative: a reorg onto a
+// shorter branch retracts at once instead of waiting for the branch to grow.
+Step add_head(Tracker& tracker, const BlockRef& ref, std::vector<Transfer> transfers = {}) {
+  std::vector<std::string> txids;
+  for (const auto& t : transfers) txids.push_back(t.tx_id);
+  return tracker.add_block(ref, std::move(transfers), txids, {}, false, /*node_head=*/true);
+}
+
+TEST(Tracker, NodeHeadOnAShorterForkSwitchesAtOnceAndRetractsTheOrphans) {
+  Tracker t;
+  add(t, block(1, "a1", "a0"));
+  add(t, block(2, "a2", "a1"));
+  add(t, block(3, "a3", "a2"), {transfer("ta3")});
+  add(t, block(4, "a4", "a3"), {transfer("ta4")});
+
+  // Without node_head the lower fork waits on the side...
+  Tracker waiting;
+  add(waiting, block(1, "a1", "a0"));
+  add(waiting, block(2, "a2", "a1"));
+  add(waiting, block(3, "a3", "a2"), {transfer("ta3")});
+  add(waiting, block(4, "a4", "a3"), {transfer("ta4")});
+  EXPECT_TRUE(add(waiting, block(3, "b3", "a2"), {transfer("tb3")}).side_branch);
+  EXPECT_EQ(waiting.tip()->hash, "a4");
+
+  // ...with it, the node's word wins now.
+  Step b3 = add_head(t, block(3, "b3", "a2"), {transfer("tb3")});
+  EXPECT_EQ(b3.kind, Step::Kind::reorg);
+  EXPECT_FALSE(b3.side_branch);
+  ASSERT_EQ(b3.orphaned.size(), 2u);
+  EXPECT_EQ(summary(b3), (Strings{"retracted ta3 r0", "retracted ta4 r0", "confirmed tb3 r0"}));
+  EXPECT_EQ(t.tip()->hash, "b3");
+}
+
+TEST(Tracker, NodeHeadBackOnAKnownCanonicalBlockRewindsTheBlocksAboveIt) {
+  Tracker t;
+  add(t, block(1, "a1", "a0"));
+  add(t, block(2, "a2", "a1"), {transfer("ta2")});
+  add(t, block(3, "a3", "a2"), {transfer("ta3")});
+  add(t, block(4, "a4", "a3"), {transfer("ta4")});
+
+  // Not the node's head: a known block is just a duplicate.
+  EXPECT_EQ(add(t, block(2, "a2", "a1")).kind, Step::Kind::duplicate);
+  EXPECT_EQ(t.tip()->hash, "a4");
+
+  Step back = add_head(t, block(2, "a2", "a1"));  // rollback to height 2
+  EXPECT_EQ(back.kind, Step::Kind::reorg);
+  ASSERT_EQ(back.orphaned.size(), 2u);
+  EXPECT_EQ(back.orphaned[0].hash, "a3");
+  EXPECT_EQ(summary(back), (Strings{"retracted ta3 r0", "retracted ta4 r0"}));
+  EXPECT_EQ(t.tip()->hash, "a2");
+  // The tip itself announced again changes nothing.
+  EXPECT_EQ(add_head(t, block(2, "a2", "a1")).kind, Step::Kind::duplicate);
+  // An orphaned block the node calls its head again comes back, with a new revision.
+  EXPECT_EQ(add(t, block(3, "a3", "a2"), {transfer("ta3")}).kind, Step::Kind::duplicate);
+  Step again = add_head(t, block(3, "a3", "a2"));
+  EXPECT_EQ(again.kind, Step::Kind::applied);
+  EXPECT_EQ(summary(again), (Strings{"confirmed ta3 r1"}));
+  EXPECT_EQ(t.tip()->hash, "a3");
+  EXPECT_EQ(t.stats().side_blocks, 1u);  // a4
+}
+
 TEST(Tracker, ForkAndRejoinReconfirmsTheOriginalTransfersWithRevisionOne) {
   Tracker t;
   add(t, block(1, "a1", "a0"));
