@@ -49,10 +49,26 @@ struct StorageConfig {
   StorageSync sync = StorageSync::normal;
 };
 
+// A bearer token for the admin API (watchlist edits). `name` is what the
+// audit log records as "who"; the token itself is never logged.
+struct AdminToken {
+  std::string name;
+  Secret token;  // at least 16 characters
+};
+
 struct AdminConfig {
   bool enabled = true;
   std::string listen_address = "127.0.0.1";
   std::uint16_t port = 9464;
+  // Bearer tokens for /api/v1/watchlist (docs/watchlist-api.md): `tokens`
+  // entries plus one "NAME TOKEN" per line of tokens_file ('#' comments).
+  // None configured: the API answers 401 to everything.
+  std::vector<AdminToken> tokens;
+  std::string tokens_file;  // resolved path; read at load
+  // Both set: the listener speaks HTTPS only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::uint64_t max_body_bytes = 8ull << 20;  // larger requests: 413
 };
 
 struct WatchlistFile {
@@ -64,6 +80,33 @@ struct WatchlistFile {
   std::string source;          // provenance default for rows ("OFAC SDN 2024-09-27")
   std::string incident;        // provenance default ("alex-lab-2024")
   std::string severity = "high";
+  bool follow = false;         // follow the money from this list's entries (watchlists.follow)
+  // Remote lists (`url` instead of `path`): polled over HTTP(S); `path` is
+  // then the cache file <storage.dir>/remote/<name>.list that the loader reads.
+  struct Remote {
+    std::string url;
+    std::map<std::string, Secret> headers;  // e.g. Authorization
+    std::uint32_t interval_ms = 300'000;    // poll period
+    std::uint32_t timeout_ms = 30'000;      // one whole request
+    std::uint64_t max_bytes = 512ull << 20; // larger bodies are refused (old list kept)
+    std::string ca_file;
+    bool tls_verify = true;
+  };
+  std::optional<Remote> remote;
+};
+
+// Follow the money (docs/follow-the-money.md): recipients of transfers from
+// followed entries become derived "suspected" entries.
+struct FollowConfig {
+  std::vector<std::string> incidents;  // entries of these incidents are followed (plus lists with follow: true
+                                       // and API entries added with "follow": true)
+  std::uint32_t max_hops = 2;          // a derived entry is at most this many transfers from its seed
+  // Minimum amount per asset, in display units, keyed by symbol ("USDT") or
+  // contract id; "*" for any other asset. An asset with no key and no "*" is not followed.
+  std::map<std::string, std::string> min_amount;
+  std::vector<std::string> exclude;        // addresses (any spelling) never derived: exchanges, bridges, pools
+  std::vector<std::string> exclude_files;  // text files of such addresses, one per line
+  std::uint32_t expire_after_hours = 168;  // a derived entry not approved expires after this
 };
 
 // Cross-chain key twins: an address derived from the same key on another
@@ -76,8 +119,26 @@ struct TwinsConfig {
 struct WatchlistsConfig {
   std::vector<WatchlistFile> files;
   TwinsConfig twins;
+  FollowConfig follow;
   bool watch_files = true;                // reload when a file changes
   std::uint32_t poll_interval_ms = 1000;  // file-change check period
+};
+
+// Retro-scan (docs/watchlist-api.md): an on-disk index of recent transfers,
+// searched when an address is added, so earlier transfers still alert
+// (type transfer.retro).
+struct RetroConfig {
+  bool enabled = true;
+  std::uint32_t window_hours = 72;           // transfers older than this are dropped
+  std::uint64_t max_transfers = 5'000'000;   // size cap; the oldest go first
+};
+
+// Explorer link templates for one chain name; "{tx}" and "{address}" are
+// replaced. Built-in defaults exist for stacks, ethereum, bsc, tron, bitcoin.
+struct ExplorerConfig {
+  std::string chain_name;
+  std::string tx;       // "https://etherscan.io/tx/{tx}"
+  std::string address;  // "https://etherscan.io/address/{address}"
 };
 
 struct BackoffConfig {
@@ -173,7 +234,8 @@ struct WebhookFilter {
   std::vector<std::string> assets;    // symbols or contract ids; empty = all
   std::string min_amount;             // decimal in display units ("1000.5"); empty = none
   Direction direction = Direction::any;
-  std::vector<std::string> stages;    // pending, confirmed, credited, final, retracted; empty = all
+  std::vector<std::string> stages;    // pending, confirmed, credited, final, retracted, retro; empty = all
+  bool suspected = true;              // false: no alerts on follow-the-money suspects (not yet approved)
 };
 
 struct WebhookConfig {
@@ -198,6 +260,8 @@ struct Config {
   StorageConfig storage;
   AdminConfig admin;
   WatchlistsConfig watchlists;
+  RetroConfig retro;
+  std::vector<ExplorerConfig> explorers;  // configured ones override the defaults per chain name
   std::vector<SourceConfig> sources;
   std::vector<WebhookConfig> webhooks;
 };

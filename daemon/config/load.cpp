@@ -19,6 +19,7 @@
 #include "config/config.hpp"
 #include "core/base64.hpp"
 #include "config/reader.hpp"
+#include "address/address.hpp"
 
 namespace fw::config {
 namespace {
@@ -77,18 +78,29 @@ constexpr auto concat(const std::string_view (&... lists)[N]) {
   return out;
 }
 
-constexpr std::string_view kTopKeys[] = {"log", "storage", "admin", "watchlists", "sources", "webhooks"};
+constexpr std::string_view kTopKeys[] = {"log",     "storage",   "admin",   "watchlists",
+                                         "retro",   "explorers", "sources", "webhooks"};
 constexpr std::string_view kLogKeys[] = {"level", "format"};
 constexpr std::string_view kStorageKeys[] = {"dir", "sync"};
-constexpr std::string_view kAdminKeys[] = {"enabled", "listen_address", "port"};
-constexpr std::string_view kWatchlistsKeys[] = {"watch_files", "poll_interval_ms", "files", "twins"};
+constexpr std::string_view kAdminKeys[] = {"enabled",     "listen_address", "port",         "tokens",
+                                           "tokens_file", "tls_cert_file",  "tls_key_file", "max_body_bytes"};
+constexpr std::string_view kTokenEntryKeys[] = {"name", "token"};
+constexpr std::string_view kWatchlistsKeys[] = {"watch_files", "poll_interval_ms", "files", "twins", "follow"};
+constexpr std::string_view kFollowKeys[] = {"incidents", "max_hops",      "min_amount",
+                                            "exclude",   "exclude_files", "expire_after_hours"};
+constexpr std::string_view kRetroKeys[] = {"enabled", "window_hours", "max_transfers"};
+constexpr std::string_view kExplorerKeys[] = {"tx", "address"};
 constexpr std::string_view kTwinsKeys[] = {"evm_tron", "stacks_bitcoin"};
 constexpr std::string_view kListFileKeys[] = {"name",   "path",   "format",   "chain",
-                                              "strict", "source", "incident", "severity"};
+                                              "strict", "source", "incident", "severity", "follow"};
+// A remote list has `url` instead of `path`, and these keys.
+constexpr std::string_view kListRemoteKeys[] = {"url",        "headers", "interval_ms", "timeout_ms",
+                                                "max_bytes",  "ca_file", "tls_verify"};
+constexpr auto kListKeys = concat(kListFileKeys, kListRemoteKeys);
 constexpr std::string_view kBackoffKeys[] = {"initial_ms", "max_ms"};
 constexpr std::string_view kMappingKeys[] = {"type_pointer", "type_value", "fields"};
-constexpr std::string_view kFilterKeys[] = {"chains", "assets", "min_amount", "direction", "stages"};
-constexpr std::string_view kStages[] = {"pending", "confirmed", "credited", "final", "retracted"};
+constexpr std::string_view kFilterKeys[] = {"chains", "assets", "min_amount", "direction", "stages", "suspected"};
+constexpr std::string_view kStages[] = {"pending", "confirmed", "credited", "final", "retracted", "retro"};
 
 // Source keys come in groups; each type allows some groups (groups_of).
 constexpr std::string_view kSourceConnKeys[] = {"headers", "ca_file", "tls_verify"};
@@ -158,6 +170,8 @@ constexpr std::string_view kReservedWsHeaders[] = {"host",
                                                    "sec-websocket-accept",
                                                    "content-length",
                                                    "transfer-encoding"};
+constexpr std::string_view kReservedRemoteHeaders[] = {"host", "content-length", "transfer-encoding", "connection",
+                                                       "if-none-match", "if-modified-since"};
 constexpr std::string_view kReservedWebhookHeaders[] = {
     "host",       "content-type", "content-length",    "transfer-encoding",
     "connection", "webhook-id",   "webhook-timestamp", "webhook-signature"};
@@ -181,6 +195,7 @@ bool valid_name(std::string_view s) {
   return true;
 }
 constexpr std::string_view kNameRule = "must be 1-64 characters of letters, digits, '_', '-' and '.'";
+constexpr std::size_t kMinTokenChars = 16;
 
 // RFC 7230 token characters.
 bool valid_header_name(std::string_view s) {
@@ -398,23 +413,134 @@ void read_admin(Ctx& ctx, const Field& f, AdminConfig& out) {
     }
   }
   read_into(ctx, m, "port", out.port, 1, 65535);
+  std::vector<std::string> token_names;
+  // `where` prefixes messages about a tokens_file line ("" for the tokens list).
+  auto add_token = [&](const std::string& path, int line, const std::string& where, std::string name,
+                       std::string token) {
+    if (!valid_name(name)) {
+      ctx.error(path, line, where + "token name: " + std::string(kNameRule));
+      return;
+    }
+    if (std::find(token_names.begin(), token_names.end(), name) != token_names.end()) {
+      ctx.error(path, line, where + "duplicate token name '" + name + "'");
+      return;
+    }
+    // Never echo the token itself.
+    if (token.size() < kMinTokenChars) {
+      ctx.error(path, line, where + "token '" + name + "' is too short (at least " +
+                                std::to_string(kMinTokenChars) + " characters; e.g. openssl rand -hex 32)");
+      return;
+    }
+    if (token.find_first_of(" \t\r\n") != std::string::npos) {
+      ctx.error(path, line, where + "token '" + name + "' must not contain whitespace");
+      return;
+    }
+    token_names.push_back(name);
+    out.tokens.push_back(AdminToken{std::move(name), Secret(std::move(token))});
+  };
+  if (auto v = m.get("tokens")) {
+    detail::for_each_item(ctx, *v, [&](const Field& item) {
+      MapReader t(ctx, item, kTokenEntryKeys);
+      if (!t.valid()) return;
+      std::optional<std::string> name, token;
+      if (auto n = t.get("name"))
+        name = detail::read_string(ctx, *n);
+      else
+        t.missing("name", "who the audit log records for this token");
+      if (auto k = t.get("token"))
+        token = detail::read_string(ctx, *k, Env::yes);  // nullopt after an unset ${ENV} (reported)
+      else
+        t.missing("token", "the bearer token, e.g. ${FREEZEWATCH_ADMIN_TOKEN}");
+      if (name && token) add_token(item.path, item.line, "", std::move(*name), std::move(*token));
+    });
+  }
+  if (auto v = m.get("tokens_file")) {
+    if (auto p = read_path(ctx, *v)) {
+      out.tokens_file = *p;
+      std::ifstream in(*p, std::ios::binary);
+      if (!in) {
+        ctx.error(v->path, v->line, "cannot read " + *p + ": " + std::strerror(errno));
+      } else {
+        std::string line;
+        int number = 0;
+        while (std::getline(in, line)) {
+          ++number;
+          std::istringstream words(line);
+          std::string name, token, extra;
+          words >> name;
+          if (name.empty() || name[0] == '#') continue;
+          words >> token >> extra;
+          const std::string where = *p + " line " + std::to_string(number) + ": ";
+          if (token.empty() || !extra.empty()) {
+            ctx.error(v->path, v->line, where + "expected NAME TOKEN");
+            continue;
+          }
+          add_token(v->path, v->line, where, std::move(name), std::move(token));
+        }
+      }
+    }
+  }
+  const auto cert = m.get("tls_cert_file");
+  const auto key = m.get("tls_key_file");
+  if (cert)
+    if (auto p = read_path(ctx, *cert)) {
+      check_readable(ctx, *cert, *p);
+      out.tls_cert_file = *p;
+    }
+  if (key)
+    if (auto p = read_path(ctx, *key)) {
+      check_readable(ctx, *key, *p);
+      out.tls_key_file = *p;
+    }
+  if (cert && !key) ctx.error(cert->path, cert->line, "tls_cert_file needs tls_key_file too");
+  if (key && !cert) ctx.error(key->path, key->line, "tls_key_file needs tls_cert_file too");
+  read_into(ctx, m, "max_body_bytes", out.max_body_bytes, 1024, 1ull << 30);
 }
 
-void read_watchlist_file(Ctx& ctx, const Field& f, WatchlistFile& out, std::vector<NameSite>& names) {
-  MapReader m(ctx, f, kListFileKeys);
+// A remote list's keys besides `url` (the url itself is read by the caller).
+void read_remote(Ctx& ctx, const MapReader& m, WatchlistFile::Remote& r) {
+  if (auto v = m.get("headers")) read_headers(ctx, *v, r.headers, kReservedRemoteHeaders);
+  read_into(ctx, m, "interval_ms", r.interval_ms, 1000, kMaxU32);
+  read_into(ctx, m, "timeout_ms", r.timeout_ms, 100, kMaxU32);
+  read_into(ctx, m, "max_bytes", r.max_bytes, 1, 1ull << 34);
+  if (auto v = m.get("ca_file"))
+    if (auto p = read_path(ctx, *v)) {
+      check_readable(ctx, *v, *p);
+      r.ca_file = *p;
+    }
+  read_into(ctx, m, "tls_verify", r.tls_verify);
+}
+
+void read_watchlist_file(Ctx& ctx, const Field& f, WatchlistFile& out, std::vector<NameSite>& names,
+                         const std::string& storage_dir) {
+  MapReader m(ctx, f, kListKeys);
   if (!m.valid()) return;
-  std::string configured;  // as written (after ${ENV}), for the name and format defaults
-  if (auto v = m.get("path")) {
-    if (auto s = detail::read_string(ctx, *v, Env::yes)) {
+  std::string configured;  // path or URL path as written (after ${ENV}), for the name and format defaults
+  const auto path = m.get("path");
+  const auto url = m.get("url");
+  if (path && url) {
+    ctx.error(url->path, url->line, "set either path (a local file) or url (a remote list), not both");
+  } else if (path) {
+    m.reject(kListRemoteKeys, "only valid for remote lists (url)");
+    if (auto s = detail::read_string(ctx, *path, Env::yes)) {
       if (s->empty()) {
-        ctx.error(v->path, v->line, "must not be empty");
+        ctx.error(path->path, path->line, "must not be empty");
       } else {
         configured = *s;
         out.path = resolve_path(ctx, *s);
       }
     }
+  } else if (url) {
+    WatchlistFile::Remote r;
+    if (auto s = detail::read_string(ctx, *url, Env::yes)) {
+      check_url(ctx, *url, *s, boost::urls::scheme::http, boost::urls::scheme::https, "http or https");
+      if (auto u = boost::urls::parse_uri(*s)) configured = std::string(u->path());
+      r.url = std::move(*s);
+    }
+    read_remote(ctx, m, r);
+    out.remote = std::move(r);
   } else {
-    m.missing("path", "the watchlist file to load");
+    m.missing("path", "the watchlist file to load (or url: for a remote list)");
   }
   const std::filesystem::path p(configured);
   if (m.has("name")) {
@@ -426,8 +552,11 @@ void read_watchlist_file(Ctx& ctx, const Field& f, WatchlistFile& out, std::vect
                 "the default name (the file stem) is not a valid name; set name explicitly: " +
                     std::string(kNameRule));
     else
-      names.push_back(NameSite{out.name, detail::child_path(m.path(), "path"), m.get("path")->line});
+      names.push_back(NameSite{out.name, detail::child_path(m.path(), url ? "url" : "path"), (url ? url : path)->line});
   }
+  // A remote list is read from its cache file.
+  if (out.remote && !out.name.empty())
+    out.path = (std::filesystem::path(storage_dir) / "remote" / (out.name + ".list")).string();
   if (auto v = m.get("format")) {
     if (auto e = read_enum(ctx, *v, kListFormats)) out.format = *e;
   } else {
@@ -440,6 +569,7 @@ void read_watchlist_file(Ctx& ctx, const Field& f, WatchlistFile& out, std::vect
   read_into(ctx, m, "strict", out.strict);
   read_into(ctx, m, "source", out.source);
   read_into(ctx, m, "incident", out.incident);
+  read_into(ctx, m, "follow", out.follow);
   if (auto v = m.get("severity")) {
     if (auto s = detail::read_string(ctx, *v)) {
       if (std::find(std::begin(kSeverities), std::end(kSeverities), *s) != std::end(kSeverities))
@@ -450,7 +580,54 @@ void read_watchlist_file(Ctx& ctx, const Field& f, WatchlistFile& out, std::vect
   }
 }
 
-void read_watchlists(Ctx& ctx, const Field& f, WatchlistsConfig& out) {
+// "1000", "0.5": a plain decimal; the key is an asset symbol, a contract id or "*".
+void read_follow(Ctx& ctx, const Field& f, FollowConfig& out) {
+  MapReader m(ctx, f, kFollowKeys);
+  if (auto v = m.get("incidents")) {
+    detail::for_each_item(ctx, *v, [&](const Field& item) {
+      auto s = detail::read_string(ctx, item);
+      if (!s) return;
+      if (s->empty())
+        ctx.error(item.path, item.line, "must not be empty");
+      else if (std::find(out.incidents.begin(), out.incidents.end(), *s) == out.incidents.end())
+        out.incidents.push_back(std::move(*s));
+    });
+  }
+  read_into(ctx, m, "max_hops", out.max_hops, 1, 10);
+  if (auto v = m.get("min_amount")) {
+    MapReader amounts(ctx, *v);
+    for (const Field& a : amounts.entries()) {
+      const std::string key = a.path.substr(v->path.size() + 1);
+      auto s = detail::read_string(ctx, a);
+      if (!s) continue;
+      if (!valid_decimal(*s))
+        ctx.error(a.path, a.line, "expected a plain decimal amount in display units, like 1000 or 0.5");
+      else
+        out.min_amount[key] = std::move(*s);
+    }
+  }
+  if (auto v = m.get("exclude")) {
+    detail::for_each_item(ctx, *v, [&](const Field& item) {
+      auto s = detail::read_string(ctx, item);
+      if (!s) return;
+      if (auto r = address::parse_any(*s); !r)
+        ctx.error(item.path, item.line, r.error + ": '" + s->substr(0, 100) + "'");
+      else
+        out.exclude.push_back(std::move(*s));
+    });
+  }
+  if (auto v = m.get("exclude_files")) {
+    detail::for_each_item(ctx, *v, [&](const Field& item) {
+      if (auto p = read_path(ctx, item)) {
+        check_readable(ctx, item, *p);
+        out.exclude_files.push_back(std::move(*p));
+      }
+    });
+  }
+  read_into(ctx, m, "expire_after_hours", out.expire_after_hours, 1, 24 * 3650);
+}
+
+void read_watchlists(Ctx& ctx, const Field& f, WatchlistsConfig& out, const std::string& storage_dir) {
   MapReader m(ctx, f, kWatchlistsKeys);
   read_into(ctx, m, "watch_files", out.watch_files);
   read_into(ctx, m, "poll_interval_ms", out.poll_interval_ms, 10, kMaxU32);
@@ -458,7 +635,7 @@ void read_watchlists(Ctx& ctx, const Field& f, WatchlistsConfig& out) {
   if (auto v = m.get("files")) {
     detail::for_each_item(ctx, *v, [&](const Field& item) {
       WatchlistFile file;
-      read_watchlist_file(ctx, item, file, names);
+      read_watchlist_file(ctx, item, file, names, storage_dir);
       out.files.push_back(std::move(file));
     });
   }
@@ -467,6 +644,46 @@ void read_watchlists(Ctx& ctx, const Field& f, WatchlistsConfig& out) {
     MapReader t(ctx, *v, kTwinsKeys);
     read_into(ctx, t, "evm_tron", out.twins.evm_tron);
     read_into(ctx, t, "stacks_bitcoin", out.twins.stacks_bitcoin);
+  }
+  if (auto v = m.get("follow")) read_follow(ctx, *v, out.follow);
+}
+
+void read_retro(Ctx& ctx, const Field& f, RetroConfig& out) {
+  MapReader m(ctx, f, kRetroKeys);
+  read_into(ctx, m, "enabled", out.enabled);
+  read_into(ctx, m, "window_hours", out.window_hours, 1, 24 * 365);
+  read_into(ctx, m, "max_transfers", out.max_transfers, 1000, 1ull << 40);
+}
+
+// explorers: {<chain name>: {tx: "https://.../{tx}", address: "https://.../{address}"}}
+void read_explorers(Ctx& ctx, const Field& f, std::vector<ExplorerConfig>& out) {
+  MapReader m(ctx, f);
+  for (const Field& chain : m.entries()) {
+    ExplorerConfig e;
+    e.chain_name = chain.path.substr(f.path.size() + 1);
+    if (!valid_name(e.chain_name)) {
+      ctx.error(chain.path, chain.line, "chain name: " + std::string(kNameRule));
+      continue;
+    }
+    MapReader t(ctx, chain, kExplorerKeys);
+    auto read_template = [&](std::string_view key, std::string_view placeholder, std::string& dst) {
+      auto v = t.get(key);
+      if (!v) return;
+      auto s = detail::read_string(ctx, *v);
+      if (!s) return;
+      if (s->empty()) return;  // "" turns the link off
+      if (s->find(placeholder) == std::string::npos) {
+        ctx.error(v->path, v->line, "template must contain " + std::string(placeholder));
+        return;
+      }
+      std::string probe = *s;
+      probe.replace(probe.find(placeholder), placeholder.size(), "x");
+      check_url(ctx, *v, probe, boost::urls::scheme::http, boost::urls::scheme::https, "http or https");
+      dst = std::move(*s);
+    };
+    read_template("tx", "{tx}", e.tx);
+    read_template("address", "{address}", e.address);
+    out.push_back(std::move(e));
   }
 }
 
@@ -692,6 +909,7 @@ void read_filter(Ctx& ctx, const Field& f, WebhookFilter& out) {
   }
   if (auto v = m.get("direction"))
     if (auto e = read_enum(ctx, *v, kDirections)) out.direction = *e;
+  read_into(ctx, m, "suspected", out.suspected);
   if (auto v = m.get("stages")) {
     detail::for_each_item(ctx, *v, [&](const Field& item) {
       auto s = detail::read_string(ctx, item);
@@ -818,7 +1036,9 @@ void read_config(Ctx& ctx, const YAML::Node& root, Config& out) {
   if (auto v = top.get("log")) read_log(ctx, *v, out.log);
   if (auto v = top.get("storage")) read_storage(ctx, *v, out.storage);
   if (auto v = top.get("admin")) read_admin(ctx, *v, out.admin);
-  if (auto v = top.get("watchlists")) read_watchlists(ctx, *v, out.watchlists);
+  if (auto v = top.get("watchlists")) read_watchlists(ctx, *v, out.watchlists, out.storage.dir);
+  if (auto v = top.get("retro")) read_retro(ctx, *v, out.retro);
+  if (auto v = top.get("explorers")) read_explorers(ctx, *v, out.explorers);
   if (auto v = top.get("sources")) {
     std::vector<NameSite> names;
     detail::for_each_item(ctx, *v, [&](const Field& item) {

@@ -63,9 +63,18 @@ void source_lines(std::string& out, const SourceConfig& s) {
     return;
   }
   if (s.type != SourceConfig::Type::deposits_ws) {
-    out += "      chain: " + s.chain_name + " " + std::string(to_string(s.network)) + ", final after " +
-           plural(s.final_depth, "confirmation") + ", " + plural(s.tokens.size(), "configured token") +
-           " (plus built-in)\n";
+    using T = SourceConfig::Type;
+    const bool tron = s.type == T::tron_grid || s.type == T::tron_events;
+    out += "      chain: " + s.chain_name + " " + std::string(to_string(s.network)) + ", final " +
+           (tron ? std::string("when solidified (TronGrid only_confirmed / the node's solidified events)")
+                 : "after " + plural(s.final_depth, "confirmation"));
+    if (s.type == T::stacks_node || s.type == T::stacks_api)
+      out += ", " + plural(s.tokens.size(), "configured token") + " (plus the built-in registry)";
+    else if (s.type == T::evm || tron)
+      out += ", tokens: " + (s.tokens.empty() ? std::string("built-in defaults (USDT, USDC)")
+                                              : plural(s.tokens.size(), "configured token") +
+                                                    " (replace the defaults)");
+    out += "\n";
   }
   if (s.type == SourceConfig::Type::stacks_node || s.type == SourceConfig::Type::tron_events) {
     out += "      listen: " + s.listen_host + ":" + std::to_string(s.listen_port) + ", spool: " + s.spool_dir +
@@ -134,7 +143,8 @@ void webhook_lines(std::string& out, const WebhookConfig& w) {
          (f.assets.empty() ? std::string("all") : join(f.assets, [](const std::string& a) { return a; })) +
          " min_amount=" + (f.min_amount.empty() ? std::string("none") : f.min_amount) +
          " direction=" + std::string(to_string(f.direction)) + " stages=" +
-         (f.stages.empty() ? std::string("all") : join(f.stages, [](const std::string& a) { return a; })) + "\n";
+         (f.stages.empty() ? std::string("all") : join(f.stages, [](const std::string& a) { return a; })) +
+         " suspected=" + yes_no(f.suspected) + "\n";
 }
 
 }  // namespace
@@ -153,6 +163,17 @@ std::string summarize(const Config& c) {
                                 ":" + std::to_string(c.admin.port)
                           : std::string("disabled")) +
          "\n";
+  if (c.admin.enabled) {
+    out += "  api: " + (c.admin.tokens.empty() ? std::string("no tokens: watchlist API answers 401")
+                                               : plural(c.admin.tokens.size(), "token") + " (" +
+                                                     join(c.admin.tokens, [](const AdminToken& t) { return t.name; }) +
+                                                     ") x " + Secret::redacted()) +
+           ", tls: " + (c.admin.tls_cert_file.empty() ? std::string("off") : "on (" + c.admin.tls_cert_file + ")") +
+           ", max_body_bytes: " + std::to_string(c.admin.max_body_bytes) + "\n";
+    if (!c.admin.tokens.empty() && c.admin.tls_cert_file.empty() && c.admin.listen_address != "127.0.0.1" &&
+        c.admin.listen_address != "::1")
+      out += "  warning: bearer tokens travel in clear text to a non-loopback listener; set tls_cert_file/tls_key_file\n";
+  }
 
   const WatchlistsConfig& wl = c.watchlists;
   out += "watchlists: " + plural(wl.files.size(), "file") + ", watch_files=" + yes_no(wl.watch_files) +
@@ -163,8 +184,34 @@ std::string summarize(const Config& c) {
            ", strict=" + yes_no(f.strict) + ", severity=" + f.severity;
     if (!f.source.empty()) out += ", source=\"" + f.source + "\"";
     if (!f.incident.empty()) out += ", incident=\"" + f.incident + "\"";
+    if (f.follow) out += ", follow=true";
     out += ")\n";
+    if (f.remote)
+      out += "      remote: " + safe_url(f.remote->url) + " every " + std::to_string(f.remote->interval_ms) +
+             " ms, timeout " + std::to_string(f.remote->timeout_ms) + " ms, max " +
+             std::to_string(f.remote->max_bytes) + " bytes" +
+             (f.remote->headers.empty() ? "" : ", headers: " + header_list(f.remote->headers)) + "\n";
   }
+  out += "  twins: evm_tron=" + yes_no(wl.twins.evm_tron) + " stacks_bitcoin=" + yes_no(wl.twins.stacks_bitcoin) + "\n";
+  const FollowConfig& fo = wl.follow;
+  out += "  follow the money: ";
+  if (fo.incidents.empty())
+    out += "incidents none (lists with follow: true and API entries with follow only)";
+  else
+    out += "incidents " + join(fo.incidents, [](const std::string& a) { return a; });
+  out += ", max_hops=" + std::to_string(fo.max_hops) + ", min_amount=";
+  if (fo.min_amount.empty()) out += "none set (nothing is followed)";
+  for (auto it = fo.min_amount.begin(); it != fo.min_amount.end(); ++it)
+    out += (it == fo.min_amount.begin() ? "" : ",") + it->first + ":" + it->second;
+  out += ", " + plural(fo.exclude.size(), "excluded address") + " + " + plural(fo.exclude_files.size(), "exclusion file") +
+         ", expire after " + std::to_string(fo.expire_after_hours) + " h\n";
+  out += "retro-scan: " + (c.retro.enabled ? "window " + std::to_string(c.retro.window_hours) + " h, at most " +
+                                                 std::to_string(c.retro.max_transfers) + " transfers"
+                                           : std::string("off")) +
+         "\n";
+  if (!c.explorers.empty())
+    out += "explorers: " + join(c.explorers, [](const ExplorerConfig& e) { return e.chain_name; }) +
+           " (others: built-in defaults)\n";
 
   out += "sources: " + plural(c.sources.size(), "source") + "\n";
   for (const SourceConfig& s : c.sources) source_lines(out, s);

@@ -62,7 +62,8 @@ class CheckConfig(unittest.TestCase):
     def test_example_config_is_valid_with_its_env_vars(self):
         env = {"EXCHANGE_DEPOSITS_TOKEN": "t0ken-value", "FREEZEWATCH_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
                "FREEZEWATCH_WEBHOOK_SECRET_OLD": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
-               "FREEZEWATCH_ADMIN_TOKEN": "admin-token", "HIRO_API_KEY": "hiro-api-key-value"}
+               "FREEZEWATCH_ADMIN_TOKEN": "admin-token-0123456789abcdef", "HIRO_API_KEY": "hiro-api-key-value",
+               "TRONGRID_API_KEY": "trongrid-api-key-value"}
         r = run("check-config", str(CONFIG / "freezewatch.example.yaml"), env=env)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         for secret in env.values():

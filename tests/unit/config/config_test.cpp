@@ -951,15 +951,27 @@ TEST(ConfigExample, ExampleFileLoadsWithItsDocumentedEnvironment) {
   EnvGuard tok("EXCHANGE_DEPOSITS_TOKEN", "example-token");
   EnvGuard sec("FREEZEWATCH_WEBHOOK_SECRET", kSecretA);
   EnvGuard hiro("HIRO_API_KEY", "hiro-key");
+  EnvGuard admin("FREEZEWATCH_ADMIN_TOKEN", "admin-token-0123456789");
+  EnvGuard tron("TRONGRID_API_KEY", "tron-key");
   const std::string file = FW_SOURCE_DIR "/config/freezewatch.example.yaml";
   const auto r = load_file(file);
   ASSERT_TRUE(r) << dump(r);
   const Config& c = *r.config;
-  EXPECT_EQ(c.watchlists.files.size(), 2u);
-  ASSERT_EQ(c.sources.size(), 4u);
+  EXPECT_EQ(c.watchlists.files.size(), 3u);
+  ASSERT_TRUE(c.watchlists.files[2].remote);
+  EXPECT_EQ(c.watchlists.follow.incidents, std::vector<std::string>{"alex-lab-2024"});
+  ASSERT_EQ(c.admin.tokens.size(), 1u);
+  EXPECT_EQ(c.admin.tokens[0].token.reveal(), "admin-token-0123456789");
+  ASSERT_EQ(c.sources.size(), 9u);
   EXPECT_EQ(c.sources[1].type, SourceConfig::Type::stacks_node);
   EXPECT_EQ(c.sources[2].type, SourceConfig::Type::stacks_api);
   EXPECT_EQ(c.sources[2].headers.at("x-api-key").reveal(), "hiro-key");
+  EXPECT_EQ(c.sources[3].type, SourceConfig::Type::evm);
+  EXPECT_EQ(c.sources[4].chain_id, 56u);
+  EXPECT_EQ(c.sources[5].type, SourceConfig::Type::tron_grid);
+  EXPECT_EQ(c.sources[5].headers.at("TRON-PRO-API-KEY").reveal(), "tron-key");
+  EXPECT_EQ(c.sources[6].type, SourceConfig::Type::tron_events);
+  EXPECT_EQ(c.sources[7].type, SourceConfig::Type::mempool_space);
   EXPECT_EQ(c.webhooks.size(), 2u);
   ASSERT_TRUE(c.sources[0].mapping.has_value());
   EXPECT_EQ(c.sources[0].headers.at("Authorization").reveal(), "Bearer example-token");
@@ -977,12 +989,16 @@ TEST(ConfigExample, ExampleFileNamesTheVariablesItNeeds) {
   ::unsetenv("EXCHANGE_DEPOSITS_TOKEN");
   ::unsetenv("FREEZEWATCH_WEBHOOK_SECRET");
   ::unsetenv("HIRO_API_KEY");
+  ::unsetenv("FREEZEWATCH_ADMIN_TOKEN");
+  ::unsetenv("TRONGRID_API_KEY");
   const auto r = load_file(FW_SOURCE_DIR "/config/freezewatch.example.yaml");
   ASSERT_FALSE(r);
-  ASSERT_EQ(r.errors.size(), 3u) << dump(r);
-  EXPECT_NE(r.errors[0].message.find("EXCHANGE_DEPOSITS_TOKEN"), std::string::npos);
-  EXPECT_NE(r.errors[1].message.find("HIRO_API_KEY"), std::string::npos);
-  EXPECT_NE(r.errors[2].message.find("FREEZEWATCH_WEBHOOK_SECRET"), std::string::npos);
+  ASSERT_EQ(r.errors.size(), 5u) << dump(r);
+  EXPECT_NE(r.errors[0].message.find("FREEZEWATCH_ADMIN_TOKEN"), std::string::npos);
+  EXPECT_NE(r.errors[1].message.find("EXCHANGE_DEPOSITS_TOKEN"), std::string::npos);
+  EXPECT_NE(r.errors[2].message.find("HIRO_API_KEY"), std::string::npos);
+  EXPECT_NE(r.errors[3].message.find("TRONGRID_API_KEY"), std::string::npos);
+  EXPECT_NE(r.errors[4].message.find("FREEZEWATCH_WEBHOOK_SECRET"), std::string::npos);
 }
 
 TEST(ConfigSummary, SummaryListsCountsNamesAndSettings) {
