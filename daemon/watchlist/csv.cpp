@@ -117,6 +117,7 @@ bool LineReader::count_lines(std::size_t& lines, std::string& error) {
     return false;
   }
   begin_ = end_ = 0;
+  base_ = 0;
   eof_ = false;
   line_no_ = 0;
   return true;
@@ -125,6 +126,7 @@ bool LineReader::count_lines(std::size_t& lines, std::string& error) {
 bool LineReader::fill() {
   if (begin_ > 0) {
     std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    base_ += begin_;
     end_ -= begin_;
     begin_ = 0;
   }
@@ -165,6 +167,7 @@ LineReader::Status LineReader::next(std::string_view& line) {
     if (end_ - begin_ > max_line) {
       // Drop what we have of this line and keep reading until its end.
       too_long = true;
+      base_ += end_;
       begin_ = end_ = 0;
     }
     if (!fill()) return Status::error;

@@ -47,6 +47,8 @@ class LineReader {
 
   Status next(std::string_view& line);
   std::uint32_t line_number() const noexcept { return line_no_; }
+  // File offset just past the last line returned (its line break included).
+  std::uint64_t offset() const noexcept { return base_ + begin_; }
   const std::string& error() const noexcept { return error_; }
 
  private:
@@ -55,6 +57,7 @@ class LineReader {
   FileStamp stamp_;
   std::vector<char> buf_;
   std::size_t begin_ = 0, end_ = 0;
+  std::uint64_t base_ = 0;  // file offset of buf_[0]
   bool eof_ = false;
   std::uint32_t line_no_ = 0;
   std::string error_;

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <exception>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace fw::watchlist {
 
 namespace {
@@ -92,15 +96,17 @@ void Reloader::set_config(config::WatchlistsConfig cfg) {
 ReloadEvent Reloader::reload_now(ReloadTrigger trigger) {
   std::lock_guard rl(reload_mu_);
   config::WatchlistsConfig cfg;
+  unsigned threads = 1;
   {
     std::lock_guard lk(mu_);
     cfg = cfg_;
+    threads = load_threads_;
   }
-  const auto before = holder_.current();
+  auto before = holder_.current();
   // Stamped before reading: a change made while loading is seen by the next poll.
   seen_ = stamp_all(cfg);
   const auto t0 = std::chrono::steady_clock::now();
-  LoadOutcome out = load(cfg, base_dir_);
+  LoadOutcome out = load(cfg, base_dir_, threads);
 
   ReloadEvent ev;
   ev.trigger = trigger;
@@ -133,6 +139,16 @@ ReloadEvent Reloader::reload_now(ReloadTrigger trigger) {
     cb = callback_;
   }
   if (cb) cb(ev);
+  // The previous snapshot is usually freed here (unless a reader still holds
+  // it). glibc keeps freed heap pages mapped, which would leave the process
+  // at the size of two snapshots after every reload: give them back.
+  const bool replaced = ev.ok && before != nullptr;
+  before.reset();
+#if defined(__GLIBC__)
+  if (replaced) ::malloc_trim(0);
+#else
+  (void)replaced;
+#endif
   return ev;
 }
 
@@ -178,6 +194,11 @@ void Reloader::run() {
     }
     lk.lock();
   }
+}
+
+void Reloader::set_load_threads(unsigned n) {
+  std::lock_guard lk(mu_);
+  load_threads_ = n;
 }
 
 std::string Reloader::last_error() const {

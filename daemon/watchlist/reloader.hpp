@@ -5,8 +5,10 @@
 //   - when watch_files is set: every poll_interval_ms it stat()s the
 //     configured files and reloads when one's mtime, ctime, size or inode
 //     changed (or it appeared / disappeared) since the last attempt.
-// A reload builds a complete new Snapshot aside (watchlist::load) and
-// publishes it on the Holder in one atomic store. A failed reload (file
+// A reload builds a complete new Snapshot aside (watchlist::load, on one
+// thread unless set_load_threads() says otherwise) and
+// publishes it on the Holder in one atomic store, then releases the old one
+// and returns freed memory to the system (malloc_trim). A failed reload (file
 // unreadable, strict file with a bad line, no usable header) publishes
 // nothing: readers keep the old snapshot, and last_error(), failures() and
 // the on_reload callback say why. A file that keeps failing is retried when
@@ -98,6 +100,10 @@ class Reloader {
   // Replaces the configuration used by the next reload (e.g. after the app
   // re-read its config file). Does not reload by itself.
   void set_config(config::WatchlistsConfig cfg);
+  // Threads a reload parses with (watchlist::load's `threads`); default 1,
+  // so that a reload takes one core and leaves the others to ingest. 0 =
+  // all hardware threads. Takes effect at the next reload.
+  void set_load_threads(unsigned n);
 
   std::string last_error() const;          // of the last failed attempt; cleared by a success
   std::uint64_t reloads() const;           // successful reloads
@@ -115,6 +121,7 @@ class Reloader {
   mutable std::mutex mu_;  // guards the fields below
   std::condition_variable cv_;
   config::WatchlistsConfig cfg_;
+  unsigned load_threads_ = 1;
   bool reload_requested_ = false;
   bool stop_requested_ = false;
   bool started_ = false;

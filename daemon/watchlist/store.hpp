@@ -1,30 +1,43 @@
 // Internal: the storage behind one Snapshot (not part of the public API).
 //
-// Layout, chosen so that ten million listings fit in well under 1.5 GB:
+// Layout, chosen so that ten million listings plus their twins fit in well
+// under 1.5 GB (docs/watchlists.md, "Size"):
 //   - canonical addresses are copied once into an arena of large chunks;
 //   - every provenance string is interned once into the same arena and named
 //     by a 32-bit id (0 = "");
 //   - the per-file part of a provenance (file, list, source, incident,
 //     severity) is interned as an Origin tuple, so a listing is a 20-byte
 //     Record (line, origin, label, added_at, notes);
-//   - the index is a flat set of 32-bit entry numbers hashed through the
-//     entries' addresses (4 bytes a slot instead of a string key).
-// A Store never moves (the index's hasher points at it): it lives behind a
-// unique_ptr, first in the Builder and then in the Snapshot.
+//   - an Entry is 32 bytes: its ProvenanceList names the store by a 32-bit
+//     id (see store_by_id) instead of a pointer;
+//   - record e is the first record of listed entry e; an entry listed more
+//     than once gets its records copied together at the end of `records`
+//     when the snapshot is built;
+//   - a derived twin has no records of its own: its ProvenanceList is marked
+//     derived and names the original entry, whose records it shows with the
+//     derived notes ("derived from <original> (same key)"), made on first
+//     access and cached;
+//   - the index is an open-addressing table of 32-bit entry numbers with a
+//     one-byte hash tag per slot (5 bytes a slot, load factor <= 0.8).
+// A Store never moves: it lives behind a unique_ptr, first in the Builder
+// and then in the Snapshot.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
-#include <boost/container_hash/hash.hpp>
-#include <boost/unordered/unordered_flat_set.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "watchlist/watchlist.hpp"
 
 namespace fw::watchlist::detail {
+
+__extension__ using uint128 = unsigned __int128;
 
 // Append-only storage for bytes; returned views stay valid for its lifetime.
 class Arena {
@@ -33,12 +46,19 @@ class Arena {
   std::size_t bytes_reserved() const noexcept { return reserved_; }
 
  private:
-  static constexpr std::size_t chunk_size = std::size_t{1} << 20;
+  // Above glibc's largest dynamic mmap threshold (32 MiB), so every chunk is
+  // its own mapping: a freed snapshot's memory goes back to the system at
+  // once instead of staying in the heap (measured: +570 MB of RSS after a
+  // 10M-entry reload with 1 MiB chunks). Untouched pages cost nothing.
+  static constexpr std::size_t chunk_size = std::size_t{64} << 20;
   std::vector<std::unique_ptr<char[]>> chunks_;
   char* cur_ = nullptr;
   std::size_t left_ = 0;
   std::size_t reserved_ = 0;
 };
+
+// 64-bit hash of an address (non-cryptographic; lists are trusted input).
+std::uint64_t hash_address(std::string_view s) noexcept;
 
 struct Origin {
   std::uint32_t file = 0, list = 0, source = 0, incident = 0, severity = 0;
@@ -53,74 +73,149 @@ struct Record {
   std::uint32_t notes = 0;
 };
 
-struct IndexHash {
-  using is_transparent = void;
-  using is_avalanching = void;  // forwards to boost::hash<string_view>, which avalanches
-  const Store* store = nullptr;
-  std::size_t operator()(std::uint32_t entry) const noexcept;
-  std::size_t operator()(std::string_view address) const noexcept {
-    return boost::hash<std::string_view>()(address);
+// Open addressing, linear probing; slot i holds entry ids_[i] when tags_[i]
+// != 0 (tag = 0x80 | 7 low bits of the hash). The home slot is the hash's
+// high bits scaled to the capacity, so any capacity works.
+class Index {
+ public:
+  static constexpr std::uint32_t none = 0xFFFFFFFFu;
+
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return cap_; }
+  std::size_t bytes() const noexcept { return cap_ * 5; }
+  // Room for n entries in total without growing.
+  bool fits(std::size_t n) const noexcept { return n * 5 <= cap_ * 4; }
+
+  // Rebuilds the table for at least n entries; `hash_of(id)` gives an
+  // entry's hash (existing entries are reinserted).
+  template <class HashOf>
+  void resize(std::size_t n, HashOf&& hash_of) {
+    const std::size_t old_cap = cap_;
+    auto old_tags = std::move(tags_);
+    auto old_ids = std::move(ids_);
+    cap_ = std::max<std::size_t>(16, n + n / 4 + 1);
+    tags_ = std::make_unique<std::uint8_t[]>(cap_);  // zeroed
+    ids_ = std::make_unique_for_overwrite<std::uint32_t[]>(cap_);
+    size_ = 0;
+    for (std::size_t i = 0; i < old_cap; ++i) {
+      if (old_tags[i] != 0) insert_new(hash_of(old_ids[i]), old_ids[i]);
+    }
   }
+
+  // The entry with address `a` (hash h), or none. `address_of(id)` gives
+  // an entry's address.
+  template <class AddressOf>
+  std::uint32_t find(std::uint64_t h, std::string_view a, AddressOf&& address_of) const noexcept {
+    if (cap_ == 0) return none;
+    const std::uint8_t tag = tag_of(h);
+    for (std::size_t i = home(h);;) {
+      const std::uint8_t t = tags_[i];
+      if (t == 0) return none;
+      if (t == tag && address_of(ids_[i]) == a) return ids_[i];
+      if (++i == cap_) i = 0;
+    }
+  }
+
+  // Inserts `id` (whose address is known to be absent). Caller keeps fits().
+  void insert_new(std::uint64_t h, std::uint32_t id) noexcept {
+    std::size_t i = home(h);
+    while (tags_[i] != 0) {
+      if (++i == cap_) i = 0;
+    }
+    tags_[i] = tag_of(h);
+    ids_[i] = id;
+    ++size_;
+  }
+
+  // find(), and when absent inserts `id` and returns none.
+  template <class AddressOf>
+  std::uint32_t find_or_insert(std::uint64_t h, std::string_view a, std::uint32_t id, AddressOf&& address_of) {
+    const std::uint8_t tag = tag_of(h);
+    for (std::size_t i = home(h);;) {
+      const std::uint8_t t = tags_[i];
+      if (t == 0) {
+        tags_[i] = tag;
+        ids_[i] = id;
+        ++size_;
+        return none;
+      }
+      if (t == tag && address_of(ids_[i]) == a) return ids_[i];
+      if (++i == cap_) i = 0;
+    }
+  }
+
+ private:
+  static std::uint8_t tag_of(std::uint64_t h) noexcept { return static_cast<std::uint8_t>(0x80 | (h & 0x7F)); }
+  std::size_t home(std::uint64_t h) const noexcept {
+    return static_cast<std::size_t>((static_cast<uint128>(h) * cap_) >> 64);
+  }
+  std::unique_ptr<std::uint8_t[]> tags_;
+  std::unique_ptr<std::uint32_t[]> ids_;
+  std::size_t cap_ = 0;
+  std::size_t size_ = 0;
 };
 
-struct IndexEq {
-  using is_transparent = void;
-  const Store* store = nullptr;
-  bool operator()(std::uint32_t a, std::uint32_t b) const noexcept { return a == b; }
-  bool operator()(std::string_view a, std::uint32_t b) const noexcept;
-  bool operator()(std::uint32_t a, std::string_view b) const noexcept { return (*this)(b, a); }
-};
+// ProvenanceList::count_ bit marking a derived (twin) entry's list, whose
+// first_ is then the original entry.
+inline constexpr std::uint32_t derived_bit = 0x80000000u;
+inline constexpr std::uint32_t no_original = 0xFFFFFFFFu;
 
 struct Store {
   Store();
+  ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  std::uint32_t id = 0;  // in the registry (store_by_id)
   Arena arena;
   std::vector<std::string_view> strings;  // interned; strings[0] == ""
   std::vector<Origin> origins;
   std::vector<Entry> entries;
-  // Grouped by entry once built: entry e owns records
-  // [e.provenance.first_, e.provenance.first_ + e.provenance.count_).
+  // Entry e of the listed entries owns records [first, first + count) of
+  // its provenance list; record e is its first record until build().
   std::vector<Record> records;
-  boost::unordered_flat_set<std::uint32_t, IndexHash, IndexEq> index;
+  Index index;
+  std::size_t listed = 0;  // entries [0, listed) are listed, the rest derived twins
 
-  Provenance provenance(std::uint32_t record) const noexcept {
-    const Record& r = records[record];
-    const Origin& o = origins[r.origin];
-    return Provenance{strings[o.file],   r.line,           strings[o.list],
-                      strings[r.label],  strings[o.incident], strings[o.source],
-                      strings[o.severity], strings[r.added_at], strings[r.notes]};
-  }
+  // The derived notes of records seen through a twin, made on first access.
+  mutable std::mutex derived_mu;
+  mutable Arena derived_arena;
+  mutable boost::unordered_flat_map<std::uint32_t, std::string_view> derived_notes;  // by record
+
+  std::string_view address_of(std::uint32_t e) const noexcept { return entries[e].address; }
+
+  // Record `record` as seen from an entry: the original's own provenance
+  // when `original` is no_original, else the derived twin's view of the
+  // original entry's record.
+  Provenance provenance(std::uint32_t record, std::uint32_t original) const;
+  std::string_view derived_notes_of(std::uint32_t record, std::uint32_t original) const;
 
   const Entry* find(std::string_view canonical) const noexcept {
-    auto it = index.find(canonical);
-    return it == index.end() ? nullptr : &entries[*it];
+    const std::uint32_t e =
+        index.find(hash_address(canonical), canonical, [this](std::uint32_t id) { return entries[id].address; });
+    return e == Index::none ? nullptr : &entries[e];
   }
 
   static ProvenanceList make_list(const Store* s, std::uint32_t first, std::uint32_t count) noexcept {
     ProvenanceList l;
-    l.store_ = s;
+    l.store_ = s->id;
     l.first_ = first;
     l.count_ = count;
     return l;
   }
+  static std::uint32_t first_of(const ProvenanceList& l) noexcept { return l.first_; }
+  static std::uint32_t raw_count(const ProvenanceList& l) noexcept { return l.count_; }
   static void set_range(ProvenanceList& l, std::uint32_t first, std::uint32_t count) noexcept {
     l.first_ = first;
     l.count_ = count;
   }
 };
 
-inline std::size_t IndexHash::operator()(std::uint32_t entry) const noexcept {
-  return (*this)(store->entries[entry].address);
-}
-
-inline bool IndexEq::operator()(std::string_view a, std::uint32_t b) const noexcept {
-  return store->entries[b].address == a;
-}
+// The registry of live stores: ProvenanceList keeps a 32-bit id, not a pointer.
+const Store* store_by_id(std::uint32_t id) noexcept;
 
 // Hex SHA-256 over the store's content, independent of load order
-// (docs/watchlists.md, "Version").
-std::string compute_version(const Store& s);
+// (docs/watchlists.md, "Version"), computed on `threads` threads.
+std::string compute_version(const Store& s, unsigned threads = 1);
 
 }  // namespace fw::watchlist::detail

@@ -1,5 +1,10 @@
 #include "watchlist/twins.hpp"
 
+#include <array>
+#include <cstring>
+
+// One-shot SHA256(): no per-call context setup, which dominates for 21-byte inputs.
+#include <openssl/sha.h>
 
 namespace fw::watchlist {
 
@@ -80,6 +85,145 @@ std::string derived_notes(std::string_view original_address, std::string_view or
 }
 
 bool is_derived(std::string_view notes) noexcept { return notes.starts_with(kDerivedPrefix); }
+
+namespace detail {
+
+namespace {
+
+constexpr char kBase58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+constexpr char kHex[] = "0123456789abcdef";
+constexpr std::uint64_t kPow58_5 = 656356768ull;  // 58^5
+
+constexpr std::array<std::int8_t, 128> make_base58_table() {
+  std::array<std::int8_t, 128> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 58; ++i) t[static_cast<unsigned char>(kBase58[i])] = static_cast<std::int8_t>(i);
+  return t;
+}
+constexpr auto kBase58Table = make_base58_table();
+
+void checksum4(const std::uint8_t* p, std::size_t n, std::uint8_t out[4]) {
+  unsigned char a[32], b[32];
+  SHA256(p, n, a);
+  SHA256(a, 32, b);
+  std::memcpy(out, b, 4);
+}
+
+// base58 of 25 bytes whose first byte is not zero (no leading '1's):
+// long division in limbs of 58^5.
+void base58_25(const std::uint8_t in[25], std::string& out) {
+  std::uint64_t limb[8] = {};  // little-endian base 58^5
+  int used = 0;
+  for (int i = 0; i < 25; ++i) {
+    std::uint64_t carry = in[i];
+    for (int j = 0; j < used; ++j) {
+      carry += limb[j] << 8;
+      limb[j] = carry % kPow58_5;
+      carry /= kPow58_5;
+    }
+    while (carry) {
+      limb[used++] = carry % kPow58_5;
+      carry /= kPow58_5;
+    }
+  }
+  char digits[40];
+  int n = 0;
+  for (int j = 0; j < used; ++j) {
+    std::uint64_t v = limb[j];
+    for (int k = 0; k < 5; ++k) {
+      digits[n++] = kBase58[v % 58];
+      v /= 58;
+    }
+  }
+  while (n > 0 && digits[n - 1] == '1') --n;  // leading zeros of the top limb
+  out.clear();
+  while (n > 0) out.push_back(digits[--n]);
+}
+
+// Decodes 34 base58 characters into 25 bytes; false on a bad character or
+// a value that does not fit.
+bool unbase58_34(std::string_view s, std::uint8_t out[25]) {
+  std::uint64_t limb[8] = {};  // little-endian base 2^32
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    const int d = u < 128 ? kBase58Table[u] : -1;
+    if (d < 0) return false;
+    std::uint64_t carry = static_cast<std::uint64_t>(d);
+    for (auto& l : limb) {
+      carry += l * 58;
+      l = carry & 0xFFFFFFFFu;
+      carry >>= 32;
+    }
+    if (carry) return false;
+  }
+  // 25 bytes = 200 bits: limbs 0..5 full, limb 6 holds one byte.
+  if (limb[6] > 0xFF || limb[7] != 0) return false;
+  out[0] = static_cast<std::uint8_t>(limb[6]);
+  for (int j = 5, i = 1; j >= 0; --j) {
+    for (int k = 3; k >= 0; --k) out[i++] = static_cast<std::uint8_t>(limb[j] >> (8 * k));
+  }
+  return true;
+}
+
+int hexval(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool parse_tron_base58(std::string_view text, address::Address& out) {
+  if (text.size() != 34 || text[0] != 'T') return false;
+  std::uint8_t b[25];
+  if (!unbase58_34(text, b) || b[0] != address::tron_version) return false;
+  std::uint8_t sum[4];
+  checksum4(b, 21, sum);
+  if (std::memcmp(sum, b + 21, 4) != 0) return false;
+  out.chain = Chain::tron;
+  out.network = Network::mainnet;
+  out.kind = address::Kind::tron;
+  out.version = address::tron_version;
+  out.payload.assign(b + 1, b + 21);
+  out.canonical.assign(text);
+  return true;
+}
+
+bool twin_text(Chain chain, std::string_view canonical, const config::TwinsConfig& twins, address::Address& scratch,
+               std::string& out, Chain& out_chain) {
+  if (chain == Chain::evm && twins.evm_tron && canonical.size() == 42) {
+    std::uint8_t b[25];
+    b[0] = address::tron_version;
+    for (int i = 0; i < 20; ++i) {
+      const int hi = hexval(canonical[2 + 2 * i]), lo = hexval(canonical[3 + 2 * i]);
+      if ((hi | lo) < 0) return false;
+      b[1 + i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    }
+    checksum4(b, 21, b + 21);
+    base58_25(b, out);
+    out_chain = Chain::tron;
+    return true;
+  }
+  if (chain == Chain::tron && twins.evm_tron && canonical.size() == 34) {
+    std::uint8_t b[25];
+    if (!unbase58_34(canonical, b)) return false;
+    out.assign("0x");
+    for (int i = 1; i < 21; ++i) {
+      out.push_back(kHex[b[i] >> 4]);
+      out.push_back(kHex[b[i] & 15]);
+    }
+    out_chain = Chain::evm;
+    return true;
+  }
+  if (chain == Chain::evm || chain == Chain::tron) return false;
+  auto t = twin_of(chain, canonical, twins, scratch);
+  if (!t) return false;
+  out = std::move(t->canonical);
+  out_chain = t->chain;
+  return true;
+}
+
+}  // namespace detail
 
 
 }  // namespace fw::watchlist

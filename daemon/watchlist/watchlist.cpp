@@ -1,12 +1,21 @@
 #include "watchlist/watchlist.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <filesystem>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <thread>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -18,7 +27,12 @@ namespace fw::watchlist {
 
 namespace {
 
-constexpr std::size_t reserve_threshold_bytes = 256 * 1024;
+// Files are parsed in chunks of about this size; at most `window` chunks per
+// worker are parsed ahead of the merge, which bounds the memory they hold.
+constexpr std::size_t chunk_bytes = std::size_t{4} << 20;
+constexpr std::size_t window_per_worker = 3;
+// Twins are derived in blocks of this many entries (bounds their buffers).
+constexpr std::size_t twin_block = 1 << 18;
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -39,6 +53,50 @@ bool known_severity(std::string_view s) noexcept {
   return s == "info" || s == "low" || s == "medium" || s == "high" || s == "critical";
 }
 
+unsigned resolve_threads(unsigned t) noexcept {
+  if (t == 0) t = std::thread::hardware_concurrency();
+  return std::clamp(t, 1u, 64u);
+}
+
+// Runs fn(t) for t in [0, threads) on `threads` threads (the caller is t = 0).
+template <class Fn>
+void run_on_threads(unsigned threads, Fn&& fn) {
+  if (threads <= 1) {
+    fn(0u);
+    return;
+  }
+  std::vector<std::thread> ts;
+  std::exception_ptr failure;
+  std::mutex mu;
+  ts.reserve(threads - 1);
+  for (unsigned t = 1; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      try {
+        fn(t);
+      } catch (...) {
+        std::lock_guard lk(mu);
+        if (!failure) failure = std::current_exception();
+      }
+    });
+  }
+  try {
+    fn(0u);
+  } catch (...) {
+    std::lock_guard lk(mu);
+    if (!failure) failure = std::current_exception();
+  }
+  for (auto& t : ts) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// Interning tables: the address hash (8 bytes a step) beats the default
+// byte-wise string hash on the short provenance strings.
+struct StringHash {
+  using is_avalanching = void;
+  std::size_t operator()(std::string_view s) const noexcept { return detail::hash_address(s); }
+};
+using StringIds = boost::unordered_flat_map<std::string_view, std::uint32_t, StringHash>;
+
 struct OriginHash {
   std::size_t operator()(const detail::Origin& o) const noexcept {
     std::size_t seed = 0;
@@ -48,6 +106,34 @@ struct OriginHash {
     return seed;
   }
 };
+
+// ---------------------------------------------------------------- store registry
+
+constexpr std::uint32_t max_stores = 1u << 18;
+std::atomic<const detail::Store*> store_table[max_stores];  // zero-initialised (.bss)
+std::mutex store_table_mu;
+std::vector<std::uint32_t> free_store_ids;
+std::uint32_t next_store_id = 1;  // 0 names no store
+
+std::uint32_t register_store(const detail::Store* s) {
+  std::lock_guard lk(store_table_mu);
+  std::uint32_t id = 0;
+  if (!free_store_ids.empty()) {
+    id = free_store_ids.back();
+    free_store_ids.pop_back();
+  } else {
+    if (next_store_id >= max_stores) throw std::runtime_error("watchlist: too many live snapshots");
+    id = next_store_id++;
+  }
+  store_table[id].store(s, std::memory_order_release);
+  return id;
+}
+
+void unregister_store(std::uint32_t id) noexcept {
+  std::lock_guard lk(store_table_mu);
+  store_table[id].store(nullptr, std::memory_order_release);
+  free_store_ids.push_back(id);
+}
 
 }  // namespace
 
@@ -60,7 +146,7 @@ std::string_view Arena::copy(std::string_view s) {
   if (s.size() > left_) {
     // Large strings get a chunk of their own so a chunk's tail is not wasted.
     const std::size_t size = std::max(chunk_size, s.size());
-    chunks_.push_back(std::make_unique<char[]>(size));
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(size));
     reserved_ += size;
     if (size == chunk_size) {
       cur_ = chunks_.back().get();
@@ -77,17 +163,78 @@ std::string_view Arena::copy(std::string_view s) {
   return {out, s.size()};
 }
 
-Store::Store() : index(0, IndexHash{this}, IndexEq{this}) {
+std::uint64_t hash_address(std::string_view s) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::size_t n = s.size();
+  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ (static_cast<std::uint64_t>(n) * 0xC2B2AE3D27D4EB4Full);
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+    p += 8;
+    n -= 8;
+  }
+  std::uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  h = (h ^ w) * 0x94D049BB133111EBull;
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 32;
+  return h;
+}
+
+const Store* store_by_id(std::uint32_t id) noexcept {
+  return id < max_stores ? store_table[id].load(std::memory_order_acquire) : nullptr;
+}
+
+Store::Store() {
   strings.emplace_back();
   origins.emplace_back();
+  id = register_store(this);
+}
+
+Store::~Store() { unregister_store(id); }
+
+std::string_view Store::derived_notes_of(std::uint32_t record, std::uint32_t original) const {
+  std::lock_guard lk(derived_mu);
+  if (auto it = derived_notes.find(record); it != derived_notes.end()) return it->second;
+  const std::string notes = watchlist::derived_notes(entries[original].address, strings[records[record].notes]);
+  const std::string_view kept = derived_arena.copy(notes);
+  derived_notes.emplace(record, kept);
+  return kept;
+}
+
+Provenance Store::provenance(std::uint32_t record, std::uint32_t original) const {
+  const Record& r = records[record];
+  const Origin& o = origins[r.origin];
+  Provenance p{strings[o.file],     r.line,           strings[o.list],
+               strings[r.label],    strings[o.incident], strings[o.source],
+               strings[o.severity], strings[r.added_at], strings[r.notes]};
+  if (original != no_original) p.notes = derived_notes_of(record, original);
+  return p;
 }
 
 }  // namespace detail
 
-Provenance ProvenanceList::iterator::operator*() const { return store_->provenance(pos_); }
+Provenance ProvenanceList::iterator::operator*() const { return store_->provenance(pos_, original_); }
+
+ProvenanceList::iterator ProvenanceList::begin() const noexcept {
+  const detail::Store* s = detail::store_by_id(store_);
+  if (count_ & detail::derived_bit) return {s, s->entries[first_].provenance.first_, first_};
+  return {s, first_, detail::no_original};
+}
+
+ProvenanceList::iterator ProvenanceList::end() const noexcept {
+  iterator it = begin();
+  it.pos_ += static_cast<std::uint32_t>(size());
+  return it;
+}
 
 Provenance ProvenanceList::operator[](std::size_t i) const {
-  return store_->provenance(first_ + static_cast<std::uint32_t>(i));
+  iterator it = begin();
+  it.pos_ += static_cast<std::uint32_t>(i);
+  return *it;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -145,15 +292,369 @@ std::size_t Snapshot::size() const noexcept { return store_->entries.size(); }
 
 const std::vector<Entry>& Snapshot::entries() const noexcept { return store_->entries; }
 
+// ---------------------------------------------------------------- parsing a chunk
+
+namespace {
+
+// One accepted row, as a worker parsed it. String and origin ids are the
+// worker's own (translated to the snapshot's when merged); line is relative
+// to the chunk.
+struct Row {
+  std::uint32_t line = 0;
+  std::uint32_t origin = 0;
+  std::uint32_t label = 0;
+  std::uint32_t added_at = 0;
+  std::uint32_t notes = 0;
+  std::uint32_t addr_off = 0;
+  std::uint64_t hash = 0;
+  std::uint16_t addr_len = 0;
+  Chain chain = Chain::evm;
+};
+
+struct ChunkIssue {
+  std::uint32_t line = 0;  // relative to the chunk
+  std::string reason;
+  std::string text;  // excerpt
+};
+
+struct ChunkOut {
+  unsigned worker = 0;
+  std::vector<Row> rows;
+  std::string addrs;
+  std::vector<std::string_view> new_strings;              // the worker's ids first_new.. in order
+  std::vector<std::array<std::uint32_t, 3>> new_origins;  // (source, incident, severity) worker string ids
+  std::uint32_t lines = 0;
+  std::vector<ChunkIssue> issues;  // at most max_stored_issues_per_file
+  std::size_t issue_count = 0;
+  std::size_t twin_rows = 0;  // rows whose chain can have a twin (for reserving)
+  std::uint64_t bytes = 0;
+  std::string error;  // fatal: read error
+};
+
+struct OriginKey {
+  std::uint32_t source = 0, incident = 0, severity = 0;
+  friend bool operator==(const OriginKey&, const OriginKey&) = default;
+};
+struct OriginKeyHash {
+  std::size_t operator()(const OriginKey& k) const noexcept {
+    return (std::uint64_t{k.source} * 0x9E3779B97F4A7C15ull) ^ (std::uint64_t{k.incident} * 0xC2B2AE3D27D4EB4Full) ^
+           (std::uint64_t{k.severity} * 0x165667B19E3779F9ull);
+  }
+};
+
+// What one worker keeps across the chunks of a file: its string and origin
+// ids (ChunkOut::new_* tell the merger about new ones) and scratch space.
+struct Worker {
+  detail::Arena arena;
+  StringIds string_ids;
+  std::uint32_t strings = 1;  // id 0 = ""
+  boost::unordered_flat_map<OriginKey, std::uint32_t, OriginKeyHash> origin_ids;
+  std::uint32_t origins = 0;
+  address::Address scratch;
+  std::string parse_error;
+  std::vector<std::string> fields;
+  std::vector<std::string_view> views;
+  std::string lower, why;
+  std::string buf;
+
+  std::uint32_t intern(std::string_view s, ChunkOut& out) {
+    if (s.empty()) return 0;
+    if (auto it = string_ids.find(s); it != string_ids.end()) return it->second;
+    const std::string_view kept = arena.copy(s);
+    string_ids.emplace(kept, strings);
+    out.new_strings.push_back(kept);
+    return strings++;
+  }
+  std::uint32_t origin(const OriginKey& k, ChunkOut& out) {
+    if (auto it = origin_ids.find(k); it != origin_ids.end()) return it->second;
+    origin_ids.emplace(k, origins);
+    out.new_origins.push_back({k.source, k.incident, k.severity});
+    return origins++;
+  }
+};
+
+// A file being loaded in chunks.
+struct FileJob {
+  const config::WatchlistFile* file = nullptr;
+  std::string path;
+  int fd = -1;
+  std::uint64_t size = 0;
+  std::uint64_t start = 0;     // first byte after the header
+  std::uint32_t base_line = 0; // lines before `start`
+  bool csv = true;
+  config::TwinsConfig twins{false, false};
+  // CSV columns (index into the row's fields, -1 = absent).
+  enum Col { address_col, chain_col, label_col, incident_col, source_col, severity_col, added_at_col, notes_col, n_cols };
+  int col[n_cols] = {-1, -1, -1, -1, -1, -1, -1, -1};
+  std::size_t header_fields = 0;
+  std::size_t chunks = 0;
+
+  std::uint64_t chunk_begin(std::size_t k) const noexcept {
+    return k >= chunks ? size : start + static_cast<std::uint64_t>(k) * chunk_bytes;
+  }
+  bool can_twin(Chain c) const noexcept {
+    return ((c == Chain::evm || c == Chain::tron) && twins.evm_tron) ||
+           ((c == Chain::stacks || c == Chain::bitcoin) && twins.stacks_bitcoin);
+  }
+};
+
+bool read_at(int fd, std::uint64_t off, std::size_t n, std::string& buf, std::string& error) {
+  const std::size_t at = buf.size();
+  buf.resize(at + n);
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd, buf.data() + at + got, n - got, static_cast<off_t>(off + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      error = std::strerror(errno);
+      return false;
+    }
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  buf.resize(at + got);
+  return true;
+}
+
+// Splits a line without quotes into views (split_csv's rules for unquoted fields).
+void split_plain(std::string_view line, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t i = 0;
+  const std::size_t n = line.size();
+  for (;;) {
+    while (i < n && (line[i] == ' ' || line[i] == '\t')) ++i;
+    const std::size_t b = i;
+    while (i < n && line[i] != ',') ++i;
+    std::string_view f = line.substr(b, i - b);
+    while (!f.empty() && (f.back() == ' ' || f.back() == '\t')) f.remove_suffix(1);
+    out.push_back(f);
+    if (i >= n) break;
+    ++i;
+  }
+}
+
+class ChunkParser {
+ public:
+  ChunkParser(const FileJob& job, Worker& w, ChunkOut& out) : job_(job), w_(w), out_(out) {}
+
+  void run(std::size_t k) {
+    const std::uint64_t begin = job_.chunk_begin(k), end = job_.chunk_begin(k + 1);
+    std::string& buf = w_.buf;
+    buf.clear();
+    // Read from one byte before the chunk: a line belongs to the chunk its first byte is in.
+    const std::uint64_t from = k == 0 ? begin : begin - 1;
+    if (!read_at(job_.fd, from, static_cast<std::size_t>(end - from), buf, out_.error)) {
+      out_.error = "read error: " + out_.error;
+      return;
+    }
+    std::size_t p = 0;
+    if (k != 0) {
+      const void* nl = std::memchr(buf.data(), '\n', buf.size());
+      if (nl == nullptr) return;  // no line starts in this chunk
+      p = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
+    }
+    const std::size_t owned_end = static_cast<std::size_t>(end - from);
+    if (p >= owned_end) return;
+    // Complete the last line: read on until its line break (or the end of
+    // the file, or far enough to know it is too long).
+    if (end < job_.size && buf.back() != '\n') {
+      const std::size_t last_start = [&] {
+        const char* b = buf.data();
+        for (std::size_t i = buf.size(); i > p; --i)
+          if (b[i - 1] == '\n') return i;
+        return p;
+      }();
+      std::uint64_t at = end;
+      while (at < job_.size) {
+        const std::size_t before = buf.size();
+        if (!read_at(job_.fd, at, 64 * 1024, buf, out_.error)) {
+          out_.error = "read error: " + out_.error;
+          return;
+        }
+        if (buf.size() == before) break;
+        at += buf.size() - before;
+        const void* nl = std::memchr(buf.data() + before, '\n', buf.size() - before);
+        if (nl != nullptr) {
+          buf.resize(static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1);
+          break;
+        }
+        if (buf.size() - last_start > detail::LineReader::max_line + 1) break;  // too long anyway
+      }
+    }
+    out_.bytes = owned_end - p;
+    while (p < owned_end && p < buf.size()) {
+      const void* nlp = std::memchr(buf.data() + p, '\n', buf.size() - p);
+      const std::size_t nl = nlp ? static_cast<std::size_t>(static_cast<const char*>(nlp) - buf.data()) : buf.size();
+      std::string_view line(buf.data() + p, nl - p);
+      p = nl + 1;
+      ++out_.lines;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      line_ = out_.lines;
+      if (line.size() > detail::LineReader::max_line) {
+        bad("line longer than " + std::to_string(detail::LineReader::max_line) + " bytes", line);
+        continue;
+      }
+      if (job_.base_line == 0 && k == 0 && out_.lines == 1) line = strip_bom(line);
+      const std::string_view t = trim(line);
+      if (t.empty() || t.front() == '#') continue;
+      if (job_.csv) {
+        csv_row(line);
+      } else {
+        text_row(line, t);
+      }
+    }
+  }
+
+ private:
+  void bad(std::string reason, std::string_view line) {
+    ++out_.issue_count;
+    if (out_.issues.size() < Builder::max_stored_issues_per_file) {
+      out_.issues.push_back(ChunkIssue{line_, std::move(reason), detail::excerpt(line)});
+    }
+  }
+
+  bool parse(const std::optional<Chain>& chain, std::string_view text) {
+    const std::optional<Chain> c = chain ? chain : address::detect_chain(text);
+    if (!c) {
+      w_.parse_error = "unrecognised address syntax";
+      return false;
+    }
+    if (*c == Chain::tron && detail::parse_tron_base58(text, w_.scratch)) return true;
+    if (address::parse_into(*c, text, w_.scratch, w_.parse_error)) return true;
+    w_.parse_error = std::string(to_string(*c)) + " address: " + w_.parse_error;
+    return false;
+  }
+
+  void reserve_rows() {
+    if (out_.rows.capacity() == 0) {
+      out_.rows.reserve(chunk_bytes / 64);
+      out_.addrs.reserve(chunk_bytes / 3);
+    }
+  }
+
+  void accept(std::uint32_t origin, std::uint32_t label, std::uint32_t added_at, std::uint32_t notes) {
+    const std::string& a = w_.scratch.canonical;
+    reserve_rows();
+    Row r;
+    r.line = line_;
+    r.origin = origin;
+    r.label = label;
+    r.added_at = added_at;
+    r.notes = notes;
+    r.addr_off = static_cast<std::uint32_t>(out_.addrs.size());
+    r.addr_len = static_cast<std::uint16_t>(a.size());
+    r.hash = detail::hash_address(a);
+    r.chain = w_.scratch.chain;
+    out_.addrs += a;
+    out_.rows.push_back(r);
+    if (job_.can_twin(r.chain)) ++out_.twin_rows;
+  }
+
+  std::uint32_t default_origin() {
+    if (!default_origin_) {
+      const config::WatchlistFile& f = *job_.file;
+      default_origin_ = w_.origin(OriginKey{w_.intern(f.source, out_), w_.intern(f.incident, out_),
+                                            w_.intern(f.severity, out_)},
+                                  out_);
+    }
+    return *default_origin_;
+  }
+
+  void text_row(std::string_view line, std::string_view t) {
+    if (auto hash = t.find('#'); hash != std::string_view::npos) t = trim(t.substr(0, hash));
+    if (t.find_first_of(" \t,;") != std::string_view::npos) {
+      bad("expected one address per line", line);
+      return;
+    }
+    if (!parse(job_.file->chain, t)) {
+      bad(w_.parse_error, line);
+      return;
+    }
+    accept(default_origin(), 0, 0, 0);
+  }
+
+  std::string_view cell(FileJob::Col c) const noexcept {
+    const int i = job_.col[c];
+    return i >= 0 ? w_.views[static_cast<std::size_t>(i)] : std::string_view();
+  }
+
+  void csv_row(std::string_view line) {
+    auto& views = w_.views;
+    if (line.find('"') == std::string_view::npos) {
+      split_plain(line, views);
+    } else {
+      std::size_t count = 0;
+      if (!detail::split_csv(line, w_.fields, count, w_.why)) {
+        bad(w_.why, line);
+        return;
+      }
+      views.assign(w_.fields.begin(), w_.fields.begin() + static_cast<std::ptrdiff_t>(count));
+    }
+    if (std::all_of(views.begin(), views.end(), [](std::string_view f) { return f.empty(); })) return;
+    if (views.size() != job_.header_fields) {
+      bad(std::to_string(views.size()) + " fields where the header has " + std::to_string(job_.header_fields) +
+              " (quote fields that contain commas)",
+          line);
+      return;
+    }
+    const std::string_view text = cell(FileJob::address_col);
+    if (text.empty()) {
+      bad("empty address", line);
+      return;
+    }
+    std::optional<Chain> chain = job_.file->chain;
+    if (!cell(FileJob::chain_col).empty()) {
+      w_.lower.assign(cell(FileJob::chain_col));
+      to_lower(w_.lower);
+      chain = chain_from_string(w_.lower);
+      if (!chain) {
+        bad("unknown chain '" + w_.lower + "' (expected stacks, evm, tron or bitcoin)", line);
+        return;
+      }
+    }
+    std::string_view severity = job_.file->severity;
+    if (!cell(FileJob::severity_col).empty()) {
+      w_.lower.assign(cell(FileJob::severity_col));
+      to_lower(w_.lower);
+      if (!known_severity(w_.lower)) {
+        bad("unknown severity '" + w_.lower + "' (expected info, low, medium, high or critical)", line);
+        return;
+      }
+      severity = w_.lower;
+    }
+    const std::uint32_t severity_id = w_.intern(severity, out_);
+    if (!parse(chain, text)) {
+      bad(w_.parse_error, line);
+      return;
+    }
+    const std::string_view source = cell(FileJob::source_col), incident = cell(FileJob::incident_col);
+    const std::uint32_t origin =
+        w_.origin(OriginKey{w_.intern(source.empty() ? std::string_view(job_.file->source) : source, out_),
+                            w_.intern(incident.empty() ? std::string_view(job_.file->incident) : incident, out_),
+                            severity_id},
+                  out_);
+    accept(origin, w_.intern(cell(FileJob::label_col), out_), w_.intern(cell(FileJob::added_at_col), out_),
+           w_.intern(cell(FileJob::notes_col), out_));
+  }
+
+  const FileJob& job_;
+  Worker& w_;
+  ChunkOut& out_;
+  std::uint32_t line_ = 0;
+  std::optional<std::uint32_t> default_origin_;
+};
+
+}  // namespace
+
 // ---------------------------------------------------------------- Builder
 
 struct Builder::Impl {
   std::unique_ptr<detail::Store> store = std::make_unique<detail::Store>();
-  boost::unordered_flat_map<std::string_view, std::uint32_t> interned;  // keys live in store->arena
+  StringIds interned;  // keys live in store->arena
   boost::unordered_flat_map<detail::Origin, std::uint32_t, OriginHash> origin_ids;
-  // Record -> entry. Stays empty while no address was listed twice, because
-  // until then record i belongs to entry i; filled on the first duplicate.
-  std::vector<std::uint32_t> owner;
+  // Second and later records of an entry, in arrival order (rare): laid out
+  // next to the entry's first record by group_records().
+  std::vector<std::pair<std::uint32_t, detail::Record>> extras;
 
   std::uint32_t intern(std::string_view s) {
     if (s.empty()) return 0;
@@ -173,286 +674,307 @@ struct Builder::Impl {
     return id;
   }
 
-  void reserve(std::size_t more) {
+  // Room for `more` entries in the index (grows it by rehashing otherwise).
+  void room(std::size_t more) {
     auto& s = *store;
-    s.entries.reserve(s.entries.size() + more);
-    s.records.reserve(s.records.size() + more);
-    s.index.reserve(s.entries.size() + more);
+    const std::size_t need = s.entries.size() + more;
+    if (s.index.fits(need)) return;
+    s.index.resize(std::max(need, s.entries.size() * 3 / 2),
+                   [&s](std::uint32_t e) { return detail::hash_address(s.entries[e].address); });
   }
 
-  void add(Chain chain, std::string_view canonical, const detail::Record& r) {
+  void reserve(std::size_t entries, std::size_t records) {
     auto& s = *store;
-    const auto record = static_cast<std::uint32_t>(s.records.size());
-    if (auto it = s.index.find(canonical); it != s.index.end()) {
-      Entry& e = s.entries[*it];
-      detail::Store::set_range(e.provenance, 0, static_cast<std::uint32_t>(e.provenance.size() + 1));
-      if (owner.empty()) {
-        owner.resize(s.records.size());
-        for (std::uint32_t i = 0; i < owner.size(); ++i) owner[i] = i;
-      }
-      owner.push_back(*it);
+    // Reserved but untouched capacity costs address space, not memory; grow
+    // geometrically so that repeated calls (twin blocks, several files) do
+    // not copy the vectors again and again.
+    auto grow = [](auto& v, std::size_t more) {
+      const std::size_t need = v.size() + more;
+      if (v.capacity() < need) v.reserve(std::max(need, v.size() + v.size() / 2));
+    };
+    grow(s.entries, entries);
+    grow(s.records, records);
+    room(entries);
+  }
+
+  // Adds one listing; the caller made room() for it.
+  void add(Chain chain, std::string_view canonical, std::uint64_t hash, const detail::Record& r) {
+    auto& s = *store;
+    const auto id = static_cast<std::uint32_t>(s.entries.size());
+    const std::uint32_t found =
+        s.index.find_or_insert(hash, canonical, id, [&s](std::uint32_t e) { return s.entries[e].address; });
+    if (found == detail::Index::none) {
+      s.entries.push_back(Entry{s.arena.copy(canonical), chain, detail::Store::make_list(&s, id, 1)});
+      s.records.push_back(r);  // record id == entry id for listed entries
     } else {
-      const auto idx = static_cast<std::uint32_t>(s.entries.size());
-      s.entries.push_back(Entry{s.arena.copy(canonical), chain, detail::Store::make_list(&s, record, 1)});
-      s.index.insert(idx);
-      if (!owner.empty()) owner.push_back(idx);
+      ProvenanceList& l = s.entries[found].provenance;
+      detail::Store::set_range(l, detail::Store::first_of(l), detail::Store::raw_count(l) + 1);
+      extras.emplace_back(found, r);
     }
-    s.records.push_back(r);
   }
 
-  // Adds the twins of the entries listed so far as derived entries
-  // (twins.hpp): each record of a listed entry gets a copy for the twin,
-  // whose notes say where it was derived from. Runs before group_records():
-  // record r belongs to entry r while no address was listed twice, else to
-  // owner[r]. A twin that is listed itself is left alone.
-  void add_twins(const config::TwinsConfig& twins) {
+  // Lays the records of each entry listed more than once out contiguously,
+  // in arrival order, at the end of `records` (its first record stays
+  // behind, unused).
+  void group_records() {
+    if (extras.empty()) return;
+    auto& s = *store;
+    std::stable_sort(extras.begin(), extras.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::size_t distinct = 0;
+    for (std::size_t i = 0; i < extras.size(); ++i) distinct += i == 0 || extras[i].first != extras[i - 1].first;
+    s.records.reserve(s.records.size() + extras.size() + distinct);
+    for (std::size_t i = 0; i < extras.size();) {
+      const std::uint32_t e = extras[i].first;
+      const auto first = static_cast<std::uint32_t>(s.records.size());
+      const detail::Record own = s.records[e];
+      s.records.push_back(own);
+      std::size_t j = i;
+      for (; j < extras.size() && extras[j].first == e; ++j) s.records.push_back(extras[j].second);
+      detail::Store::set_range(s.entries[e].provenance, first, static_cast<std::uint32_t>(1 + j - i));
+      i = j;
+    }
+    extras.clear();
+    extras.shrink_to_fit();
+  }
+
+  // Adds the twins of the listed entries as derived entries (twins.hpp),
+  // computed on `threads` threads in blocks and inserted in entry order. A
+  // twin that is listed itself is left alone.
+  void add_twins(const config::TwinsConfig& twins, unsigned threads) {
     if (!twins.evm_tron && !twins.stacks_bitcoin) return;
     auto& s = *store;
     const auto listed = static_cast<std::uint32_t>(s.entries.size());
-    const auto records = static_cast<std::uint32_t>(s.records.size());
-    const bool record_is_entry = owner.empty();
-    // Room for a twin of every record that can have one: no rehash midway.
-    std::size_t candidates = 0;
-    for (const Entry& e : s.entries)
-      if (twins.stacks_bitcoin || e.chain == Chain::evm || e.chain == Chain::tron) candidates += e.provenance.size();
-    reserve(candidates);
-    address::Address scratch;
-    std::optional<address::Address> twin;
-    std::uint32_t current = listed;  // no entry yet
-    std::string_view original;
-    for (std::uint32_t r = 0; r < records; ++r) {
-      const std::uint32_t e = record_is_entry ? r : owner[r];
-      if (e != current) {
-        current = e;
-        original = s.entries[e].address;  // in the arena: stays valid
-        twin = twin_of(s.entries[e].chain, original, twins, scratch);
-        if (twin) {
-          auto it = s.index.find(std::string_view(twin->canonical));
-          if (it != s.index.end() && *it < listed) twin.reset();
+    struct Twin {
+      std::uint32_t original = 0;
+      std::uint32_t off = 0;
+      std::uint64_t hash = 0;
+      std::uint16_t len = 0;
+      Chain chain = Chain::evm;
+    };
+    struct Part {
+      std::vector<Twin> twins;
+      std::string text;
+    };
+    std::vector<Part> parts(threads);
+    std::vector<address::Address> scratch(threads);
+    std::vector<std::string> text(threads);
+    for (std::uint32_t b0 = 0; b0 < listed; b0 += twin_block) {
+      const std::uint32_t b1 = std::min<std::uint32_t>(listed, b0 + twin_block);
+      const std::uint32_t per = (b1 - b0 + threads - 1) / threads;
+      run_on_threads(threads, [&](unsigned t) {
+        Part& part = parts[t];
+        part.twins.clear();
+        part.text.clear();
+        const std::uint32_t e0 = std::min(b1, b0 + per * t), e1 = std::min(b1, e0 + per);
+        for (std::uint32_t e = e0; e < e1; ++e) {
+          const Entry& en = s.entries[e];
+          Chain chain = Chain::evm;
+          if (!detail::twin_text(en.chain, en.address, twins, scratch[t], text[t], chain)) continue;
+          part.twins.push_back(Twin{e, static_cast<std::uint32_t>(part.text.size()), detail::hash_address(text[t]),
+                                    static_cast<std::uint16_t>(text[t].size()), chain});
+          part.text += text[t];
+        }
+      });
+      std::size_t n = 0;
+      for (const Part& p : parts) n += p.twins.size();
+      reserve(n, 0);
+      for (const Part& p : parts) {
+        for (const Twin& t : p.twins) {
+          const std::string_view text(p.text.data() + t.off, t.len);
+          const auto id = static_cast<std::uint32_t>(s.entries.size());
+          // Listed itself (or, defensively, derived already): leave it alone.
+          if (s.index.find_or_insert(t.hash, text, id, [&s](std::uint32_t e) { return s.entries[e].address; }) !=
+              detail::Index::none) {
+            continue;
+          }
+          const auto count = static_cast<std::uint32_t>(s.entries[t.original].provenance.size());
+          s.entries.push_back(
+              Entry{s.arena.copy(text), t.chain, detail::Store::make_list(&s, t.original, detail::derived_bit | count)});
         }
       }
-      if (!twin) continue;
-      detail::Record d = s.records[r];
-      // Unique per original address: stored without the interning map.
-      const std::string notes = derived_notes(original, s.strings[d.notes]);
-      d.notes = static_cast<std::uint32_t>(s.strings.size());
-      s.strings.push_back(s.arena.copy(notes));
-      add(twin->chain, twin->canonical, d);
     }
   }
 
-  // Lays each entry's records out contiguously, in arrival order.
-  void group_records() {
-    auto& s = *store;
-    if (owner.empty()) return;  // record i already belongs to entry i
-    std::vector<std::uint32_t> next(s.entries.size() + 1, 0);
-    for (std::uint32_t o : owner) ++next[o + 1];
-    for (std::size_t i = 1; i < next.size(); ++i) next[i] += next[i - 1];
-    for (std::size_t e = 0; e < s.entries.size(); ++e) {
-      detail::Store::set_range(s.entries[e].provenance, next[e], next[e + 1] - next[e]);
-    }
-    std::vector<detail::Record> grouped(s.records.size());
-    for (std::size_t i = 0; i < owner.size(); ++i) grouped[next[owner[i]]++] = s.records[i];
-    s.records.swap(grouped);
-    owner.clear();
-    owner.shrink_to_fit();
-  }
+  // ---- files
 
-  // Interning a CSV column whose value is often the same as on the row before.
-  struct Cached {
-    std::string last;
-    std::uint32_t id = 0;
-    bool valid = false;
-    std::uint32_t get(Impl& im, std::string_view s) {
-      if (!valid || s != last) {
-        last.assign(s);
-        id = im.intern(s);
-        valid = true;
-      }
-      return id;
-    }
-  };
-
-  struct FileContext {
-    const config::WatchlistFile& file;
-    const std::string& path;  // resolved
-    std::string who;          // "watchlist 'x' (path)"
-    detail::Origin defaults;
-    std::uint32_t default_origin = 0;
-    FileSummary summary;
-    std::size_t stored_issues = 0;
-  };
-
-  // Parses one address without allocating in the common case (the scratch
-  // Address keeps its capacity). Reasons read like address::parse_any's.
-  address::Address scratch;
-  std::string parse_error;
-  bool parse(const std::optional<Chain>& chain, std::string_view text) {
-    const std::optional<Chain> c = chain ? chain : address::detect_chain(text);
-    if (!c) {
-      parse_error = "unrecognised address syntax";
-      return false;
-    }
-    if (address::parse_into(*c, text, scratch, parse_error)) return true;
-    parse_error = std::string(to_string(*c)) + " address: " + parse_error;
-    return false;
-  }
-
-  // Common read loop; `row` handles one non-blank, non-comment line and
-  // returns false for a fatal (file-level) error already put in `error`.
-  template <class Row>
-  bool read_lines(Builder& b, detail::LineReader& reader, FileContext& cx, std::string& error, Row&& row) {
+  bool parse_header(Builder& b, detail::LineReader& reader, FileJob& job, FileSummary& summary, std::size_t& stored,
+                    const std::string& who, std::string& error) {
+    std::vector<std::string> fields;
+    std::size_t count = 0;
+    std::string why;
     std::string_view line;
     for (;;) {
       const auto status = reader.next(line);
-      if (status == detail::LineReader::Status::end) return true;
+      if (status == detail::LineReader::Status::end) {
+        job.start = job.size;  // no header: an empty list
+        job.base_line = reader.line_number();
+        return true;
+      }
       if (status == detail::LineReader::Status::error) {
-        error = cx.who + ": read error: " + reader.error();
+        error = who + ": read error: " + reader.error();
         return false;
       }
       const std::uint32_t n = reader.line_number();
       if (status == detail::LineReader::Status::too_long) {
-        ++cx.summary.issues;
-        b.note_issue(cx.path, n, "line longer than " + std::to_string(detail::LineReader::max_line) + " bytes", line,
-                     cx.stored_issues);
+        ++summary.issues;
+        b.note_issue(job.path, n, "line longer than " + std::to_string(detail::LineReader::max_line) + " bytes", line,
+                     stored);
         continue;
       }
       if (n == 1) line = strip_bom(line);
       const std::string_view t = trim(line);
       if (t.empty() || t.front() == '#') continue;
-      if (!row(n, line, t)) return false;
+      if (!detail::split_csv(line, fields, count, why)) {
+        error = who + ":" + std::to_string(n) + ": bad header: " + why;
+        return false;
+      }
+      static constexpr std::string_view names[FileJob::n_cols] = {"address", "chain",    "label",    "incident",
+                                                                  "source",  "severity", "added_at", "notes"};
+      std::string all;
+      for (std::size_t i = 0; i < count; ++i) {
+        std::string name = fields[i];
+        to_lower(name);
+        all += (i ? ", " : "") + name;
+        for (int c = 0; c < FileJob::n_cols; ++c) {
+          if (name != names[c]) continue;
+          if (job.col[c] >= 0) {
+            error = who + ":" + std::to_string(n) + ": column '" + name + "' appears twice in the header";
+            return false;
+          }
+          job.col[c] = static_cast<int>(i);
+        }
+      }
+      if (job.col[FileJob::address_col] < 0) {
+        error = who + ":" + std::to_string(n) + ": the header names no 'address' column (found: " +
+                detail::excerpt(all) + ")";
+        return false;
+      }
+      job.header_fields = count;
+      job.start = reader.offset();
+      job.base_line = n;
+      return true;
     }
   }
 
-  bool load_text(Builder& b, detail::LineReader& reader, FileContext& cx, std::string& error) {
-    return read_lines(b, reader, cx, error, [&](std::uint32_t n, std::string_view line, std::string_view t) {
-      if (auto hash = t.find('#'); hash != std::string_view::npos) t = trim(t.substr(0, hash));
-      if (t.find_first_of(" \t,;") != std::string_view::npos) {
-        ++cx.summary.issues;
-        b.note_issue(cx.path, n, "expected one address per line", line, cx.stored_issues);
-        return true;
+  // Parses job's chunks on `threads` workers and merges them in order.
+  bool load_chunks(Builder& b, FileJob& job, FileSummary& summary, std::size_t& stored, const std::string& who,
+                   unsigned threads, std::string& error) {
+    job.chunks = job.start >= job.size ? 0 : static_cast<std::size_t>((job.size - job.start + chunk_bytes - 1) / chunk_bytes);
+    if (job.chunks == 0) return true;
+    const unsigned workers = static_cast<unsigned>(std::min<std::size_t>(threads, job.chunks));
+    std::vector<Worker> ws(workers);
+    std::vector<std::vector<std::uint32_t>> string_ids(workers), origin_ids(workers);
+    const std::uint32_t file_id = intern(job.file->path), list_id = intern(job.file->name);
+    std::uint32_t line_base = job.base_line;
+    bool estimated = false;
+    auto& s = *store;
+
+    auto merge = [&](ChunkOut& out) -> bool {
+      if (!out.error.empty()) {
+        error = who + ": " + out.error;
+        return false;
       }
-      if (!parse(cx.file.chain, t)) {
-        ++cx.summary.issues;
-        b.note_issue(cx.path, n, parse_error, line, cx.stored_issues);
-        return true;
+      if (!estimated && !out.rows.empty()) {
+        // Reserve for the whole file from the first chunk's density.
+        estimated = true;
+        const double scale = out.bytes ? static_cast<double>(job.size - job.start) / static_cast<double>(out.bytes) : 1.0;
+        const auto rows = static_cast<std::size_t>(static_cast<double>(out.rows.size()) * scale * 1.05) + 1024;
+        const auto twins = static_cast<std::size_t>(static_cast<double>(out.twin_rows) * scale * 1.05);
+        reserve(rows + twins, rows);
       }
-      add(scratch.chain, scratch.canonical, detail::Record{n, cx.default_origin, 0, 0, 0});
-      ++cx.summary.rows;
+      auto& xs = string_ids[out.worker];
+      for (std::string_view str : out.new_strings) xs.push_back(intern(str));
+      auto& xo = origin_ids[out.worker];
+      for (const auto& o : out.new_origins) {
+        // Worker string id 0 is "" (ids start at 1, xs[0] is the first new string).
+        auto gid = [&](std::uint32_t local) { return local == 0 ? 0u : xs[local - 1]; };
+        xo.push_back(origin(detail::Origin{file_id, list_id, gid(o[0]), gid(o[1]), gid(o[2])}));
+      }
+      auto gid = [&](std::uint32_t local) { return local == 0 ? 0u : xs[local - 1]; };
+      room(out.rows.size());
+      for (const Row& r : out.rows) {
+        add(r.chain, std::string_view(out.addrs.data() + r.addr_off, r.addr_len), r.hash,
+            detail::Record{line_base + r.line, xo[r.origin], gid(r.label), gid(r.added_at), gid(r.notes)});
+      }
+      summary.rows += out.rows.size();
+      summary.issues += out.issue_count;
+      for (auto& i : out.issues) b.note_issue(job.path, line_base + i.line, std::move(i.reason), i.text, stored);
+      b.issue_count_ += out.issue_count - out.issues.size();
+      line_base += out.lines;
       return true;
-    });
-  }
-
-  bool load_csv(Builder& b, detail::LineReader& reader, FileContext& cx, std::string& error) {
-    enum Col { address_col, chain_col, label_col, incident_col, source_col, severity_col, added_at_col, notes_col, n_cols };
-    static constexpr std::string_view names[n_cols] = {"address", "chain",    "label",    "incident",
-                                                       "source",  "severity", "added_at", "notes"};
-    int col[n_cols];
-    std::fill(std::begin(col), std::end(col), -1);
-    std::size_t header_fields = 0;
-    bool have_header = false;
-    std::vector<std::string> fields;
-    std::size_t count = 0;
-    std::string why, chain_text, severity_text;
-    Cached label, added_at, notes, source, incident, severity;
-    detail::Origin last_origin = cx.defaults;
-    std::uint32_t last_origin_id = cx.default_origin;
-
-    auto bad = [&](std::uint32_t n, std::string reason, std::string_view line) {
-      ++cx.summary.issues;
-      b.note_issue(cx.path, n, std::move(reason), line, cx.stored_issues);
     };
-    auto cell = [&](Col c) -> std::string_view {
-      return col[c] >= 0 ? std::string_view(fields[static_cast<std::size_t>(col[c])]) : std::string_view();
-    };
+    (void)s;
 
-    return read_lines(b, reader, cx, error, [&](std::uint32_t n, std::string_view line, std::string_view) {
-      if (!detail::split_csv(line, fields, count, why)) {
-        if (!have_header) {
-          error = cx.who + ":" + std::to_string(n) + ": bad header: " + why;
-          return false;
-        }
-        bad(n, why, line);
-        return true;
+    if (workers <= 1) {
+      for (std::size_t k = 0; k < job.chunks; ++k) {
+        ChunkOut out;
+        ChunkParser(job, ws[0], out).run(k);
+        if (!merge(out)) return false;
       }
-      if (!have_header) {
-        std::string all;
-        for (std::size_t i = 0; i < count; ++i) {
-          std::string name = fields[i];
-          to_lower(name);
-          all += (i ? ", " : "") + name;
-          for (int c = 0; c < n_cols; ++c) {
-            if (name != names[c]) continue;
-            if (col[c] >= 0) {
-              error = cx.who + ":" + std::to_string(n) + ": column '" + name + "' appears twice in the header";
-              return false;
-            }
-            col[c] = static_cast<int>(i);
+      return true;
+    }
+
+    // Workers parse chunks ahead (bounded); this thread merges them in order.
+    std::mutex mu;
+    std::condition_variable ready, space;
+    std::vector<std::unique_ptr<ChunkOut>> slots(job.chunks);
+    std::size_t next = 0, merged = 0;
+    bool abort = false;
+    const std::size_t window = window_per_worker * workers;
+    std::vector<std::thread> ts;
+    ts.reserve(workers);
+    for (unsigned w = 0; w < workers; ++w) {
+      ts.emplace_back([&, w] {
+        for (;;) {
+          std::size_t k = 0;
+          {
+            std::unique_lock lk(mu);
+            space.wait(lk, [&] { return abort || next < merged + window; });
+            if (abort || next >= job.chunks) return;
+            k = next++;
           }
+          auto out = std::make_unique<ChunkOut>();
+          out->worker = w;
+          try {
+            ChunkParser(job, ws[w], *out).run(k);
+          } catch (const std::exception& e) {
+            out->error = std::string("parse failed: ") + e.what();
+          }
+          std::lock_guard lk(mu);
+          slots[k] = std::move(out);
+          ready.notify_all();
         }
-        if (col[address_col] < 0) {
-          error = cx.who + ":" + std::to_string(n) + ": the header names no 'address' column (found: " +
-                  detail::excerpt(all) + ")";
-          return false;
+      });
+    }
+    bool ok = true;
+    try {
+      for (std::size_t k = 0; k < job.chunks && ok; ++k) {
+        std::unique_ptr<ChunkOut> out;
+        {
+          std::unique_lock lk(mu);
+          ready.wait(lk, [&] { return slots[k] != nullptr; });
+          out = std::move(slots[k]);
+          merged = k + 1;
         }
-        header_fields = count;
-        have_header = true;
-        return true;
+        space.notify_all();
+        ok = merge(*out);
       }
-      if (std::all_of(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(count),
-                      [](const std::string& f) { return f.empty(); })) {
-        return true;  // ",,,," left by a spreadsheet
+    } catch (...) {
+      {
+        std::lock_guard lk(mu);
+        abort = true;
       }
-      if (count != header_fields) {
-        bad(n,
-            std::to_string(count) + " fields where the header has " + std::to_string(header_fields) +
-                " (quote fields that contain commas)",
-            line);
-        return true;
-      }
-      const std::string_view text = cell(address_col);
-      if (text.empty()) {
-        bad(n, "empty address", line);
-        return true;
-      }
-      std::optional<Chain> chain = cx.file.chain;
-      if (!cell(chain_col).empty()) {
-        chain_text.assign(cell(chain_col));
-        to_lower(chain_text);
-        chain = chain_from_string(chain_text);
-        if (!chain) {
-          bad(n, "unknown chain '" + chain_text + "' (expected stacks, evm, tron or bitcoin)", line);
-          return true;
-        }
-      }
-      std::uint32_t severity_id = cx.defaults.severity;
-      if (!cell(severity_col).empty()) {
-        severity_text.assign(cell(severity_col));
-        to_lower(severity_text);
-        if (!known_severity(severity_text)) {
-          bad(n, "unknown severity '" + severity_text + "' (expected info, low, medium, high or critical)", line);
-          return true;
-        }
-        severity_id = severity.get(*this, severity_text);
-      }
-      if (!parse(chain, text)) {
-        bad(n, parse_error, line);
-        return true;
-      }
-      detail::Origin o = cx.defaults;
-      if (!cell(source_col).empty()) o.source = source.get(*this, cell(source_col));
-      if (!cell(incident_col).empty()) o.incident = incident.get(*this, cell(incident_col));
-      o.severity = severity_id;
-      if (!(o == last_origin)) {
-        last_origin = o;
-        last_origin_id = origin(o);
-      }
-      add(scratch.chain, scratch.canonical,
-          detail::Record{n, last_origin_id, label.get(*this, cell(label_col)), added_at.get(*this, cell(added_at_col)),
-                         notes.get(*this, cell(notes_col))});
-      ++cx.summary.rows;
-      return true;
-    });
+      space.notify_all();
+      for (auto& t : ts) t.join();
+      throw;
+    }
+    {
+      std::lock_guard lk(mu);
+      abort = true;
+    }
+    space.notify_all();
+    for (auto& t : ts) t.join();
+    return ok;
   }
 };
 
@@ -472,62 +994,81 @@ void Builder::add(const address::Address& a, const Provenance& p) {
   auto& im = *impl_;
   const detail::Origin o{im.intern(p.file), im.intern(p.list), im.intern(p.source), im.intern(p.incident),
                          im.intern(p.severity)};
-  im.add(a.chain, a.canonical,
+  im.room(1);
+  im.add(a.chain, a.canonical, detail::hash_address(a.canonical),
          detail::Record{p.line, im.origin(o), im.intern(p.label), im.intern(p.added_at), im.intern(p.notes)});
 }
 
 bool Builder::add_file(const config::WatchlistFile& f, const std::string& base_dir, std::string& error) {
   auto& im = *impl_;
   const std::string path = resolve_path(f.path, base_dir);
-  Impl::FileContext cx{f, path, "watchlist '" + f.name + "' (" + path + ")", {}, 0, {}, 0};
+  const std::string who = "watchlist '" + f.name + "' (" + path + ")";
+  FileSummary summary{f.name, path, 0, 0, {}};
+  std::size_t stored = 0;
+
+  if (f.remote && !stamp_file(path).exists) {
+    // A remote list before its first successful fetch: empty, not an error.
+    note_issue(path, 0, "remote list not fetched yet", "", stored);
+    summary.issues = 1;
+    files_.push_back(std::move(summary));
+    return true;
+  }
+
   detail::LineReader reader;
   std::string why;
   if (!reader.open(path, why)) {
-    error = cx.who + ": cannot read: " + why;
+    error = who + ": cannot read: " + why;
     return false;
   }
-  if (reader.stamp().size >= reserve_threshold_bytes) {
-    std::size_t lines = 0;
-    if (!reader.count_lines(lines, why)) {
-      error = cx.who + ": read error: " + why;
-      return false;
-    }
-    im.reserve(lines);
+  summary.stamp = reader.stamp();
+  FileJob job;
+  job.file = &f;
+  job.path = path;
+  job.size = reader.stamp().size;
+  job.csv = f.format != config::WatchlistFile::Format::text;
+  job.twins = twins_;
+  if (job.csv && !im.parse_header(*this, reader, job, summary, stored, who, error)) return false;
+  // A second descriptor for the workers' pread()s (the reader's stays put).
+  job.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (job.fd < 0) {
+    error = who + ": cannot read: " + std::strerror(errno);
+    return false;
   }
-  cx.summary = FileSummary{f.name, path, 0, 0, reader.stamp()};
-  cx.defaults = detail::Origin{im.intern(f.path), im.intern(f.name), im.intern(f.source), im.intern(f.incident),
-                               im.intern(f.severity)};
-  cx.default_origin = im.origin(cx.defaults);
   const std::size_t first_issue = issues_.size();
-
-  const bool ok = f.format == config::WatchlistFile::Format::text ? im.load_text(*this, reader, cx, error)
-                                                                  : im.load_csv(*this, reader, cx, error);
+  bool ok = false;
+  try {
+    ok = im.load_chunks(*this, job, summary, stored, who, resolve_threads(threads_), error);
+  } catch (...) {
+    ::close(job.fd);
+    throw;
+  }
+  ::close(job.fd);
   if (!ok) return false;
-  if (f.strict && cx.summary.issues > 0) {
-    error = cx.who + " is strict and has " + std::to_string(cx.summary.issues) + " bad line" +
-            (cx.summary.issues == 1 ? "" : "s");
+  if (f.strict && summary.issues > 0) {
+    error = who + " is strict and has " + std::to_string(summary.issues) + " bad line" +
+            (summary.issues == 1 ? "" : "s");
     if (first_issue < issues_.size()) error += "; first: " + format_issue(issues_[first_issue]);
     return false;
   }
-  files_.push_back(std::move(cx.summary));
+  files_.push_back(std::move(summary));
   return true;
 }
 
 void Builder::set_twins(const config::TwinsConfig& twins) { twins_ = twins; }
 
+void Builder::set_threads(unsigned threads) { threads_ = threads; }
+
 std::shared_ptr<const Snapshot> Builder::build() {
   auto& im = *impl_;
-  im.add_twins(twins_);
-  im.group_records();
+  const unsigned threads = resolve_threads(threads_);
   im.interned = {};
   im.origin_ids = {};
-  auto& s = *im.store;
-  // Reserving from line counts can overshoot (comments, duplicates, bad lines).
-  if (s.entries.capacity() > s.entries.size() + s.entries.size() / 4 + 1024) s.entries.shrink_to_fit();
-  if (s.records.capacity() > s.records.size() + s.records.size() / 4 + 1024) s.records.shrink_to_fit();
+  im.group_records();
+  im.store->listed = im.store->entries.size();
+  im.add_twins(twins_, threads);
 
   auto snap = std::make_shared<Snapshot>();
-  snap->version_ = detail::compute_version(s);
+  snap->version_ = detail::compute_version(*im.store, threads);
   snap->store_ = std::move(im.store);
   snap->loaded_at_ = std::chrono::system_clock::now();
   snap->issues_ = std::move(issues_);
@@ -543,9 +1084,10 @@ std::shared_ptr<const Snapshot> Builder::build() {
 
 // ---------------------------------------------------------------- load / Holder
 
-LoadOutcome load(const config::WatchlistsConfig& cfg, const std::string& base_dir) {
+LoadOutcome load(const config::WatchlistsConfig& cfg, const std::string& base_dir, unsigned threads) {
   Builder b;
   b.set_twins(cfg.twins);
+  b.set_threads(threads);
   LoadOutcome out;
   for (const auto& f : cfg.files) {
     if (!b.add_file(f, base_dir, out.error)) {

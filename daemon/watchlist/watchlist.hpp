@@ -78,23 +78,26 @@ class ProvenanceList {
 
    private:
     friend class ProvenanceList;
-    iterator(const detail::Store* s, std::uint32_t pos) noexcept : store_(s), pos_(pos) {}
+    iterator(const detail::Store* s, std::uint32_t pos, std::uint32_t original) noexcept
+        : store_(s), pos_(pos), original_(original) {}
     const detail::Store* store_ = nullptr;
     std::uint32_t pos_ = 0;
+    std::uint32_t original_ = 0xFFFFFFFFu;  // a twin's original entry, else none
   };
 
-  std::size_t size() const noexcept { return count_; }
-  bool empty() const noexcept { return count_ == 0; }
-  iterator begin() const noexcept { return {store_, first_}; }
-  iterator end() const noexcept { return {store_, first_ + count_}; }
+  std::size_t size() const noexcept { return count_ & 0x7FFFFFFFu; }
+  bool empty() const noexcept { return size() == 0; }
+  iterator begin() const noexcept;
+  iterator end() const noexcept;
   Provenance operator[](std::size_t i) const;  // i < size()
   Provenance front() const { return (*this)[0]; }
 
  private:
   friend struct detail::Store;
-  const detail::Store* store_ = nullptr;
-  std::uint32_t first_ = 0;
-  std::uint32_t count_ = 0;
+  // 12 bytes, so that an Entry is 32: the store is named by its registry id.
+  std::uint32_t store_ = 0;
+  std::uint32_t first_ = 0;  // first record; for a derived twin, the original entry
+  std::uint32_t count_ = 0;  // high bit: derived twin
 };
 
 struct Entry {
@@ -157,9 +160,9 @@ class Snapshot {
   std::size_t size() const noexcept;
   // In load order. Entries point into this snapshot.
   const std::vector<Entry>& entries() const noexcept;
-  // Hex SHA-256 over the canonical entries sorted by address and their
-  // provenance (each entry's records sorted too); equal content gives an
-  // equal version whatever the file order. Format in docs/watchlists.md.
+  // Hex SHA-256 over the content (per-entry SHA-256 digests added up, so
+  // independent of load order); equal content gives an equal version
+  // whatever the file order. Format in docs/watchlists.md, "Version".
   const std::string& version() const noexcept { return version_; }
   std::chrono::system_clock::time_point loaded_at() const noexcept { return loaded_at_; }
   // Rejected lines; at most Builder::max_stored_issues_per_file per file are
@@ -178,9 +181,9 @@ class Snapshot {
   std::vector<FileSummary> files_;
 };
 
-// Builds a Snapshot from configured files. Not thread-safe; build one per
-// load. After add_file() returned false the builder holds part of that file:
-// discard it (load() does).
+// Builds a Snapshot from configured files. Not thread-safe (one caller);
+// it may use worker threads of its own (set_threads). After add_file()
+// returned false the builder holds part of that file: discard it (load() does).
 class Builder {
  public:
   static constexpr std::size_t max_stored_issues_per_file = 1000;
@@ -195,13 +198,20 @@ class Builder {
   void add(const address::Address& a, const Provenance& p);
   // Loads a CSV or text file as configured. Bad lines become LoadIssues;
   // returns false (with `error`) only when the file cannot be read or has no
-  // usable header, or when it is strict and has a bad line.
+  // usable header, or when it is strict and has a bad line. A remote list
+  // (f.remote set) whose cache file does not exist yet loads as empty with
+  // one LoadIssue ("remote list not fetched yet").
   bool add_file(const config::WatchlistFile& f, const std::string& base_dir, std::string& error);
   // Cross-chain key twins to derive when build() runs (twins.hpp); none by
   // default. load() passes the configured watchlists.twins.
   void set_twins(const config::TwinsConfig& twins);
+  // Threads used to parse files, derive twins and hash the version: 0 (the
+  // default) = std::thread::hardware_concurrency(), 1 = the caller's thread
+  // only. Files are parsed in chunks in parallel and merged in file order,
+  // so the result does not depend on the thread count.
+  void set_threads(unsigned threads);
   // Finishes the snapshot: adds the twins set with set_twins(), computes the
-  // version; the builder is empty afterwards (its twins setting stays).
+  // version; the builder is empty afterwards (its twins and threads settings stay).
   std::shared_ptr<const Snapshot> build();
   const std::vector<LoadIssue>& issues() const noexcept { return issues_; }
   std::size_t issue_count() const noexcept { return issue_count_; }
@@ -215,6 +225,7 @@ class Builder {
   std::size_t issue_count_ = 0;
   std::vector<FileSummary> files_;
   config::TwinsConfig twins_{false, false};
+  unsigned threads_ = 0;
 };
 
 struct LoadOutcome {
@@ -225,8 +236,10 @@ struct LoadOutcome {
 };
 
 // Loads every configured file into a new snapshot, with the twins cfg.twins
-// asks for (docs/watchlists.md, "Twins").
-LoadOutcome load(const config::WatchlistsConfig& cfg, const std::string& base_dir);
+// asks for (docs/watchlists.md, "Twins"), on `threads` threads (0 = all
+// hardware threads: for the initial load; the Reloader uses 1 so that a
+// reload does not starve ingest).
+LoadOutcome load(const config::WatchlistsConfig& cfg, const std::string& base_dir, unsigned threads = 0);
 
 // Holds the live snapshot. current() is lock-free for readers in practice
 // (std::atomic<std::shared_ptr>); publish() replaces it in one store.
