@@ -1,16 +1,25 @@
 #include "admin/server.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <cstring>
 #include <exception>
+#include <fstream>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -84,6 +93,62 @@ bool reserved_header(std::string_view name) {
   return iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "connection");
 }
 
+// The OpenSSL error queue's most recent entry, as text; clears the queue.
+std::string openssl_reason(const beast::error_code& ec) {
+  std::string reason;
+  if (const unsigned long e = ERR_peek_last_error(); e != 0) {
+    const char* r = ERR_reason_error_string(e);
+    reason = r ? r : "";
+  }
+  ERR_clear_error();
+  if (reason.empty()) reason = ec.message();
+  return reason;
+}
+
+// A server context for `files`: TLS 1.2+, the certificate chain and its key,
+// checked to belong together. nullopt + `error` naming the file and the cause.
+std::optional<net::ssl::context> make_tls_context(const TlsFiles& files, std::string& error) {
+  if (files.cert_file.empty() || files.key_file.empty()) {
+    error = "admin TLS: both cert_file and key_file are needed";
+    return std::nullopt;
+  }
+  for (const auto& [what, path] : {std::pair{"cert_file", &files.cert_file}, std::pair{"key_file", &files.key_file}}) {
+    std::ifstream probe(*path, std::ios::binary);
+    if (!probe) {
+      error = std::string("admin TLS: cannot read ") + what + " " + *path + ": " + std::strerror(errno);
+      return std::nullopt;
+    }
+  }
+  ERR_clear_error();
+  net::ssl::context ctx(net::ssl::context::tls_server);
+  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                  net::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  // An encrypted key must fail, not prompt on the terminal.
+  ctx.set_password_callback([](std::size_t, net::ssl::context::password_purpose) { return std::string(); });
+  beast::error_code ec;
+  // Key first: loading a certificate over a key that does not fit just drops
+  // the key, so the mismatch is then reported by the check below.
+  ctx.use_private_key_file(files.key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    error = "admin TLS: key_file " + files.key_file + ": no unencrypted PEM private key could be loaded (" +
+            openssl_reason(ec) + ")";
+    return std::nullopt;
+  }
+  ctx.use_certificate_chain_file(files.cert_file, ec);
+  if (ec) {
+    error = "admin TLS: cert_file " + files.cert_file + ": no PEM certificate could be loaded (" + openssl_reason(ec) + ")";
+    return std::nullopt;
+  }
+  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    ERR_clear_error();
+    error = "admin TLS: key_file " + files.key_file + " does not match the certificate in cert_file " + files.cert_file;
+    return std::nullopt;
+  }
+  return ctx;
+}
+
 Request to_request(http::request<http::string_body>&& req, const std::string& peer) {
   Request r;
   r.method = std::string(req.method_string());
@@ -117,6 +182,9 @@ struct AdminServer::Impl {
   Router router;
   std::function<std::string()> metrics;
   std::function<std::vector<ReadinessCheck>()> readiness;
+
+  std::optional<TlsFiles> tls_files;             // set_tls
+  std::optional<net::ssl::context> tls_context;  // loaded by start(): the listener speaks HTTPS
 
   tcp::acceptor acceptor;
   std::uint16_t bound_port = 0;
@@ -204,11 +272,15 @@ struct AdminServer::Impl {
 namespace {
 
 using Impl = AdminServer::Impl;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-net::awaitable<void> linger_close(beast::tcp_stream& stream) {
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(kLingerTime);
+beast::tcp_stream& lowest(beast::tcp_stream& stream) { return stream; }
+beast::tcp_stream& lowest(TlsStream& stream) { return beast::get_lowest_layer(stream); }
+
+// Reads and discards what the client still sends, bounded in bytes and time.
+template <class Stream>
+net::awaitable<void> drain(Stream& stream) {
+  lowest(stream).expires_after(kLingerTime);
   std::array<char, 4096> sink;
   std::size_t drained = 0;
   while (drained < kLingerMaxBytes) {
@@ -218,22 +290,120 @@ net::awaitable<void> linger_close(beast::tcp_stream& stream) {
   }
 }
 
+net::awaitable<void> linger_close(beast::tcp_stream& stream) {
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_await drain(stream);
+}
+
+// TLS: a TCP half-close under the session would not be seen as an end by the
+// client's TLS layer, so just keep reading (decrypting and discarding) until
+// the client, which got "Connection: close", goes away.
+net::awaitable<void> linger_close(TlsStream& stream) { co_await drain(stream); }
+
 // Answers a request the server refused before any handler saw it, then closes.
-net::awaitable<void> send_error(beast::tcp_stream& stream, const Limits& limits, int status) {
-  std::string body;
-  switch (status) {
-    case 413: body = "request body too large (limit " + std::to_string(limits.max_body_bytes) + " bytes)\n"; break;
-    case 431: body = "request header fields too large (limit " + std::to_string(limits.max_header_bytes) + " bytes)\n"; break;
-    default: body = "bad request\n"; break;
+template <class Stream>
+net::awaitable<void> send_error(Stream& stream, const Limits& limits, int status, std::string body = {}) {
+  if (body.empty()) {
+    switch (status) {
+      case 413: body = "request body too large (limit " + std::to_string(limits.max_body_bytes) + " bytes)\n"; break;
+      case 431: body = "request header fields too large (limit " + std::to_string(limits.max_header_bytes) + " bytes)\n"; break;
+      default: body = "bad request\n"; break;
+    }
   }
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   res.keep_alive(false);
   res.body() = std::move(body);
   res.prepare_payload();
-  stream.expires_after(limits.io_timeout);
+  lowest(stream).expires_after(limits.io_timeout);
   auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
   if (!ec) co_await linger_close(stream);
+}
+
+// The HTTP/1.1 request loop on an open connection (plain, or TLS after the
+// handshake). Returns when the connection should close.
+template <class Stream>
+net::awaitable<void> serve_http(Impl& s, Impl::Session& me, Stream& stream, beast::flat_buffer& buffer,
+                                const std::string& peer) {
+  while (!s.stopping) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(s.limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(static_cast<std::uint64_t>(s.limits.max_body_bytes));
+
+    me.idle = true;
+    lowest(stream).expires_after(s.limits.idle_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    me.idle = false;
+    if (ec) {
+      if (auto status = error_status(ec); status && !s.stopping) co_await send_error(stream, s.limits, *status);
+      co_return;
+    }
+
+    if (!parser.is_done()) {
+      const auto& head = parser.get();
+      if (head.version() >= 11 && iequals(head[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, head.version()};
+        lowest(stream).expires_after(s.limits.io_timeout);
+        auto [cec, cn] = co_await http::async_write(stream, cont, use_tuple);
+        if (cec) co_return;
+      }
+      lowest(stream).expires_after(s.limits.io_timeout);
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
+      if (bec) {
+        if (auto status = error_status(bec); status && !s.stopping) co_await send_error(stream, s.limits, *status);
+        co_return;
+      }
+    }
+
+    auto req = parser.release();
+    const bool keep_alive = req.keep_alive();
+    const http::request_header<> head = req.base();
+    Response out = s.handle(to_request(std::move(req), peer));
+    auto res = s.to_beast(std::move(out), head);
+    res.keep_alive(keep_alive && !s.stopping);
+
+    lowest(stream).expires_after(s.limits.io_timeout);
+    auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+    if (wec || !res.keep_alive()) co_return;
+  }
+}
+
+// HTTPS: tell TLS from plain HTTP by the first byte, handshake, then serve.
+net::awaitable<void> serve_tls(Impl& s, Impl::Session& me, beast::tcp_stream& tcp_stream, const std::string& peer) {
+  beast::flat_buffer buffer;
+  me.idle = true;  // nothing asked yet: a graceful stop may cut it
+  tcp_stream.expires_after(s.limits.io_timeout);
+  auto [dec, is_tls] = co_await beast::async_detect_ssl(tcp_stream, buffer, use_tuple);
+  me.idle = false;
+  if (dec || s.stopping) co_return;
+  if (!is_tls) {
+    co_await send_error(tcp_stream, s.limits, 400,
+                        "this listener speaks HTTPS only: use https:// (TLS 1.2 or later)\n");
+    co_return;
+  }
+
+  TlsStream stream(std::move(tcp_stream), *s.tls_context);
+  me.stream = &beast::get_lowest_layer(stream);  // the session's socket now lives in `stream`
+  me.idle = true;
+  me.stream->expires_after(s.limits.io_timeout);
+  auto [hec, used] = co_await stream.async_handshake(net::ssl::stream_base::server, buffer.data(), use_tuple);
+  me.idle = false;
+  if (hec) {
+    log::debug("admin TLS handshake failed", {{"peer", peer}, {"error", hec.message()}});
+    co_return;
+  }
+  buffer.consume(used);
+  co_await serve_http(s, me, stream, buffer, peer);
+  if (!s.stopping) {
+    // close_notify, briefly: most clients just close, which ends the wait.
+    me.stream->expires_after(std::chrono::milliseconds(250));
+    co_await stream.async_shutdown(use_tuple);
+  }
+  beast::error_code ignored;
+  me.stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  me.stream->close();
 }
 
 net::awaitable<void> session(std::shared_ptr<Impl> self, tcp::socket socket) {
@@ -251,49 +421,12 @@ net::awaitable<void> session(std::shared_ptr<Impl> self, tcp::socket socket) {
     ~Unregister() { s.sessions.erase(id); }
   } unregister{s, id};
 
-  beast::flat_buffer buffer;
-  while (!s.stopping) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(s.limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    parser.body_limit(static_cast<std::uint64_t>(s.limits.max_body_bytes));
-
-    me.idle = true;
-    stream.expires_after(s.limits.idle_timeout);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
-    me.idle = false;
-    if (ec) {
-      if (auto status = error_status(ec); status && !s.stopping) co_await send_error(stream, s.limits, *status);
-      break;
-    }
-
-    if (!parser.is_done()) {
-      const auto& head = parser.get();
-      if (head.version() >= 11 && iequals(head[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, head.version()};
-        stream.expires_after(s.limits.io_timeout);
-        auto [cec, cn] = co_await http::async_write(stream, cont, use_tuple);
-        if (cec) break;
-      }
-      stream.expires_after(s.limits.io_timeout);
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
-      if (bec) {
-        if (auto status = error_status(bec); status && !s.stopping) co_await send_error(stream, s.limits, *status);
-        break;
-      }
-    }
-
-    auto req = parser.release();
-    const bool keep_alive = req.keep_alive();
-    const http::request_header<> head = req.base();
-    Response out = s.handle(to_request(std::move(req), peer));
-    auto res = s.to_beast(std::move(out), head);
-    res.keep_alive(keep_alive && !s.stopping);
-
-    stream.expires_after(s.limits.io_timeout);
-    auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
-    if (wec || !res.keep_alive()) break;
+  if (s.tls_context) {
+    co_await serve_tls(s, me, stream, peer);
+    co_return;
   }
+  beast::flat_buffer buffer;
+  co_await serve_http(s, me, stream, buffer, peer);
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream.close();
 }
@@ -362,11 +495,19 @@ void AdminServer::set_readiness(std::function<std::vector<ReadinessCheck>()> pro
   impl_->readiness = std::move(provider);
 }
 
+void AdminServer::set_tls(TlsFiles files) { impl_->tls_files = std::move(files); }
+
+bool AdminServer::tls() const noexcept { return impl_->tls_files.has_value(); }
+
 bool AdminServer::start(std::string& error) {
   auto& s = *impl_;
   if (s.started || s.stopping) {
     error = s.started ? "admin server already started" : "admin server was stopped";
     return false;
+  }
+  if (s.tls_files) {
+    s.tls_context = make_tls_context(*s.tls_files, error);
+    if (!s.tls_context) return false;
   }
   beast::error_code ec;
   const auto addr = net::ip::make_address(s.address, ec);

@@ -25,6 +25,15 @@
 //  - A handler that throws: 500 "internal error", logged with the route.
 //  - More than max_connections open connections: new ones are closed at once.
 //
+// TLS (optional, set_tls before start)
+//  With a certificate and key (PEM files) the listener speaks HTTPS only
+//  (TLS 1.2 or later); everything above holds inside the TLS session. A
+//  client that sends plain HTTP to it gets a plain "400 Bad Request" naming
+//  the problem ("this listener speaks HTTPS only") and the connection closes;
+//  a client whose handshake fails (wrong version, bad record, timeout after
+//  io_timeout) is disconnected. Other connections are unaffected. The files
+//  are read once, in start(): replacing them needs a restart.
+//
 // THREADS AND LIFETIME
 //  Everything runs on the io_context's thread: add_route / set_* before start()
 //  or on that thread; handlers and providers are called there and must be
@@ -62,6 +71,13 @@ struct Limits {
   std::chrono::milliseconds io_timeout{10'000};    // reading a body / writing a response
 };
 
+// PEM files for HTTPS. cert_file: the server certificate, optionally followed
+// by its intermediates (leaf first); key_file: its private key (unencrypted).
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+};
+
 class AdminServer {
  public:
   // No I/O here. `address` is an IPv4 or IPv6 literal; port 0 picks a free port.
@@ -78,8 +94,16 @@ class AdminServer {
   // Checks evaluated on each /readyz request.
   void set_readiness(std::function<std::vector<ReadinessCheck>()> provider);
 
-  // Binds, listens and starts accepting. false + `error` ("listen 127.0.0.1:9464:
-  // bind: Address already in use", "invalid listen address ...") and nothing running.
+  // Serve HTTPS only, with these files. Before start(); both paths non-empty.
+  void set_tls(TlsFiles files);
+  // True when set_tls was called (the listener will speak / speaks HTTPS).
+  bool tls() const noexcept;
+
+  // Loads the TLS files (if set), binds, listens and starts accepting. false +
+  // `error` ("listen 127.0.0.1:9464: bind: Address already in use", "invalid
+  // listen address ...", "admin TLS: cannot read cert_file /x.pem: No such file
+  // or directory", "admin TLS: key_file /k.pem does not match the certificate
+  // in cert_file /c.pem") and nothing running.
   bool start(std::string& error);
 
   // The port actually bound (useful with port 0); 0 before a successful start().

@@ -4,6 +4,7 @@
 //   check-config  -> app/commands.cpp
 //   lookup        -> app/commands.cpp
 //   dlq           -> app/commands.cpp
+//   watchlist     -> app/commands.cpp (a running daemon's admin API, app/admin_client.cpp)
 #include <iostream>
 
 #include "app/cli.hpp"
@@ -27,6 +28,14 @@ int main(int argc, char** argv) {
     case Verb::dlq_list:
     case Verb::dlq_retry: return dlq(cmd);
     case Verb::run: return run_daemon(cmd);
+    case Verb::watchlist_add:
+    case Verb::watchlist_remove:
+    case Verb::watchlist_get:
+    case Verb::watchlist_list:
+    case Verb::watchlist_approve:
+    case Verb::watchlist_dismiss:
+    case Verb::watchlist_export:
+    case Verb::watchlist_audit: return watchlist(cmd);
   }
   return exit_usage;
 }

@@ -112,6 +112,21 @@ class Client {
     return n < 0 && errno == ECONNRESET;
   }
 
+  // Like closed_by_peer, after reading and dropping up to `max` bytes first
+  // (e.g. a TLS alert). False on a timeout or when more arrives.
+  bool closed_after_some_bytes(std::size_t max = 256) {
+    buf_.clear();
+    char tmp[512];
+    std::size_t got = 0;
+    for (;;) {
+      const auto n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n == 0) return true;
+      if (n < 0) return errno == ECONNRESET;
+      got += static_cast<std::size_t>(n);
+      if (got > max) return false;
+    }
+  }
+
   // Bytes received but not consumed as a response.
   const std::string& pending() const { return buf_; }
 

@@ -1,0 +1,112 @@
+// The live layer of the watchlist: entries added at runtime (the watchlist
+// API, follow-the-money), beside the file-based Snapshot.
+//
+// An Overlay is an immutable set of LiveEntry values indexed by canonical
+// address; the registry builds a new one on every change and publishes it on
+// an OverlayHolder in one atomic store, like the Snapshot/Holder pair. The
+// matcher looks an address up in both layers and reports the provenance of
+// both. Overlays are small next to file lists (thousands to a few hundred
+// thousand entries), so each entry owns its strings.
+//
+// An address may have several live entries: one per (incident, kind), e.g.
+// an API entry for two incidents and a follow-the-money derivation.
+//
+// Threads: an Overlay is immutable and safe to read from any thread;
+// OverlayHolder is safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/chain.hpp"
+
+namespace fw::watchlist {
+
+// One transfer on the way from a follow-the-money seed to a derived entry.
+struct PathStep {
+  std::string from;        // canonical
+  std::string to;          // canonical
+  std::string chain_name;  // "stacks", "ethereum", ...
+  std::string tx_id;
+  std::string asset;       // symbol when known, else the contract id ("" = native with unknown symbol)
+  std::string amount;      // display units, exact decimal ("1250.5")
+  std::int64_t at_ms = 0;  // when freezewatch saw it (unix ms)
+  friend bool operator==(const PathStep&, const PathStep&) = default;
+};
+
+struct LiveEntry {
+  enum class Kind : std::uint8_t {
+    api,      // added through the watchlist API / CLI
+    derived,  // follow-the-money: received funds from a followed entry
+  };
+
+  std::string address;  // canonical
+  Chain chain = Chain::evm;
+  Kind kind = Kind::api;
+  std::string label;
+  std::string incident;  // "" allowed
+  std::string source;    // "ZachXBT", "follow-the-money"
+  std::string severity = "high";
+  std::string notes;
+  std::string added_by;  // token name, or "follow-the-money"
+  std::int64_t added_at_ms = 0;
+  std::optional<std::int64_t> expires_at_ms;  // ignored by matching from this time on
+  bool follow = false;   // api: recipients of its transfers become derived entries
+
+  // derived only
+  std::uint32_t hops = 0;        // 1 = received directly from the seed
+  std::string seed;              // the listed address the path starts at
+  std::vector<PathStep> path;    // seed -> ... -> address; path.size() == hops
+  bool approved = false;         // approved: alerts as a normal listing, not "suspected"
+  std::string approved_by;
+
+  bool suspected() const noexcept { return kind == Kind::derived && !approved; }
+  bool expired(std::int64_t now_ms) const noexcept { return expires_at_ms && *expires_at_ms <= now_ms; }
+};
+
+constexpr std::string_view to_string(LiveEntry::Kind k) noexcept {
+  return k == LiveEntry::Kind::api ? "api" : "derived";
+}
+
+class Overlay {
+ public:
+  Overlay();  // empty
+  // Takes the entries in any order; several entries per address are kept.
+  explicit Overlay(std::vector<LiveEntry> entries);
+  ~Overlay();
+  Overlay(const Overlay&) = delete;
+  Overlay& operator=(const Overlay&) = delete;
+
+  // Every entry of a canonical address (expired ones included: callers
+  // filter with LiveEntry::expired), in a stable order (kind, incident).
+  // Empty when the address has none. Constant time.
+  std::span<const LiveEntry> find(std::string_view canonical) const noexcept;
+  std::size_t size() const noexcept { return entries_.size(); }
+  bool empty() const noexcept { return entries_.empty(); }
+  // Sorted by (address, kind, incident).
+  const std::vector<LiveEntry>& entries() const noexcept { return entries_; }
+
+ private:
+  struct Index;
+  std::vector<LiveEntry> entries_;
+  std::unique_ptr<Index> index_;
+};
+
+class OverlayHolder {
+ public:
+  OverlayHolder() : current_(std::make_shared<const Overlay>()) {}
+  std::shared_ptr<const Overlay> current() const noexcept { return current_.load(std::memory_order_acquire); }
+  void publish(std::shared_ptr<const Overlay> next) noexcept { current_.store(std::move(next), std::memory_order_release); }
+
+ private:
+  std::atomic<std::shared_ptr<const Overlay>> current_;
+};
+
+}  // namespace fw::watchlist
