@@ -37,6 +37,15 @@ class Writer {
     out_ += std::to_string(v);
     return *this;
   }
+  Writer& num_signed(std::int64_t v) {
+    out_ += std::to_string(v);
+    return *this;
+  }
+  Writer& str_or_null(const std::optional<std::string>& s) {
+    if (s) append_json_string(out_, *s);
+    else out_ += "null";
+    return *this;
+  }
   Writer& boolean(bool b) {
     out_ += b ? "true" : "false";
     return *this;
@@ -81,6 +90,64 @@ int hex_value(char c) noexcept {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+std::string iso(std::int64_t unix_ms) {
+  return format_timestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms)));
+}
+
+// One follow-the-money step; with `explorers` also its "tx_url".
+void write_step(Writer& w, const watchlist::PathStep& s, const Explorers* explorers, Network network) {
+  w.raw("{").key("from").str(s.from);
+  w.raw(",").key("to").str(s.to);
+  w.raw(",").key("chain_name").str(s.chain_name);
+  w.raw(",").key("tx_id").str(s.tx_id);
+  w.raw(",").key("asset").str(s.asset);
+  w.raw(",").key("amount").str(s.amount);
+  w.raw(",").key("at").str(iso(s.at_ms));
+  if (explorers) w.raw(",").key("tx_url").str_or_null(explorers->tx_url(s.chain_name, network, s.tx_id));
+  w.raw("}");
+}
+
+void write_path(Writer& w, const std::vector<watchlist::PathStep>& path, const Explorers* explorers,
+                Network network) {
+  w.raw("[");
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (i) w.raw(",");
+    write_step(w, path[i], explorers, network);
+  }
+  w.raw("]");
+}
+
+void write_listing(Writer& w, const match::Listing& p) {
+  w.raw("{").key("list").str(p.list);
+  w.raw(",").key("file").str(p.file);
+  w.raw(",").key("line").num(p.line);
+  w.raw(",").key("label").str(p.label);
+  w.raw(",").key("incident").str(p.incident);
+  w.raw(",").key("source").str(p.source);
+  w.raw(",").key("severity").str(p.severity);
+  w.raw(",").key("added_at").str(p.added_at);
+  w.raw(",").key("notes").str(p.notes);
+  w.raw(",").key("kind").str(p.kind);
+  w.raw(",").key("added_by").str(p.added_by);
+  w.raw(",").key("expires_at").str(p.expires_at);
+  w.raw(",").key("follow").boolean(p.follow);
+  w.raw(",").key("hops").num(p.hops);
+  w.raw(",").key("seed").str(p.seed);
+  w.raw(",").key("path");
+  write_path(w, p.path, nullptr, Network::mainnet);
+  w.raw(",").key("approved").boolean(p.approved);
+  w.raw(",").key("approved_by").str(p.approved_by);
+  w.raw("}");
+}
+
+// The derived listing whose path the alert shows: the shortest one.
+const match::Listing* evidence_listing(const match::Match& m) noexcept {
+  const match::Listing* best = nullptr;
+  for (const match::Listing& l : m.entry.provenance)
+    if (l.kind == "derived" && (!best || l.hops < best->hops)) best = &l;
+  return best;
 }
 
 }  // namespace
@@ -130,9 +197,12 @@ std::string display_amount(const Transfer& t) {
   return s;
 }
 
-std::string render(const match::Match& m, const Transfer& t, std::chrono::system_clock::time_point now) {
+std::string_view classification(const match::Match& m) noexcept { return m.suspected ? "suspected" : "listed"; }
+
+std::string render(const match::Match& m, const Transfer& t, std::chrono::system_clock::time_point now,
+                   const Explorers& explorers) {
   std::string out;
-  out.reserve(1536);
+  out.reserve(2048);
   Writer w(out);
   w.raw("{").key("type").str(match::event_type(m.stage));
   w.raw(",").key("timestamp").str(format_timestamp(now));
@@ -144,6 +214,8 @@ std::string render(const match::Match& m, const Transfer& t, std::chrono::system
   w.raw(",").key("listed_address").str(m.listed_address);
   w.raw(",").key("recommended_action").str(recommended_action(m, t));
 
+  w.raw(",").key("classification").str(classification(m));
+
   w.raw(",").key("watchlist").raw("{");
   w.key("version").str(m.watchlist_version);
   w.raw(",").key("entries").raw("[");
@@ -151,16 +223,7 @@ std::string render(const match::Match& m, const Transfer& t, std::chrono::system
   for (const match::Listing& p : m.entry.provenance) {
     if (!first) w.raw(",");
     first = false;
-    w.raw("{").key("list").str(p.list);
-    w.raw(",").key("file").str(p.file);
-    w.raw(",").key("line").num(p.line);
-    w.raw(",").key("label").str(p.label);
-    w.raw(",").key("incident").str(p.incident);
-    w.raw(",").key("source").str(p.source);
-    w.raw(",").key("severity").str(p.severity);
-    w.raw(",").key("added_at").str(p.added_at);
-    w.raw(",").key("notes").str(p.notes);
-    w.raw("}");
+    write_listing(w, p);
   }
   w.raw("]}");
 
@@ -216,11 +279,34 @@ std::string render(const match::Match& m, const Transfer& t, std::chrono::system
   } else {
     w.raw("null");
   }
+
+  w.raw(",").key("evidence").raw("{");
+  w.key("path");
+  if (const match::Listing* d = evidence_listing(m)) write_path(w, d->path, &explorers, t.network);
+  else w.raw("[]");
+  w.raw(",").key("links").raw("{");
+  w.key("tx").str_or_null(explorers.tx_url(t.chain_name, t.network, t.tx_id));
+  w.raw(",").key("listed_address").str_or_null(explorers.address_url(t.chain_name, t.network, m.listed_address));
+  w.raw("}}");
+
+  w.raw(",").key("retro");
+  if (m.retro) {
+    w.raw("{").key("transfer_stage").str(m.retro->transfer_stage);
+    w.raw(",").key("listed_after_ms").num_signed(m.retro->listed_after_ms);
+    w.raw("}");
+  } else {
+    w.raw("null");
+  }
   w.raw("}}");
   return out;
 }
 
+std::string render(const match::Match& m, const Transfer& t, std::chrono::system_clock::time_point now) {
+  return render(m, t, now, Explorers::defaults());
+}
+
 bool passes(const config::WebhookFilter& f, const match::Match& m, const Transfer& t) {
+  if (!f.suspected && m.suspected) return false;
   if (!f.stages.empty() && std::find(f.stages.begin(), f.stages.end(), m.stage) == f.stages.end()) return false;
   if (!f.chains.empty() && std::find(f.chains.begin(), f.chains.end(), t.chain) == f.chains.end()) return false;
   if (!f.assets.empty() &&

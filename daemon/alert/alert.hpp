@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "alert/explorers.hpp"
 #include "config/config.hpp"
 #include "core/transfer.hpp"
 #include "match/match.hpp"
@@ -41,14 +42,23 @@ std::string display_amount(const Transfer& t);
 // deposits by memo, so alerts show it decoded beside the raw hex.
 std::optional<std::string> memo_text(std::string_view memo_hex);
 
-// The alert body; `now` becomes "timestamp".
+// "suspected" when every listing of the matched entry is an unapproved
+// follow-the-money derivation (Match::suspected), else "listed".
+std::string_view classification(const match::Match& m) noexcept;
+
+// The alert body; `now` becomes "timestamp". Explorer links come from
+// `explorers`; the 3-argument form uses the built-in templates.
+std::string render(const match::Match& m, const Transfer& t, std::chrono::system_clock::time_point now,
+                   const Explorers& explorers);
 std::string render(const match::Match& m, const Transfer& t, std::chrono::system_clock::time_point now);
 
 // Whether an endpoint with `filter` wants this alert. Every criterion that is
 // set must hold: chains (the transfer's address family), assets (symbol,
 // case-insensitive, or contract id; EVM hex contracts compare
 // case-insensitively), min_amount (display units, exact decimal comparison,
-// inclusive), direction and stages (the lifecycle stages the endpoint wants).
+// inclusive), direction, stages (the lifecycle stages the endpoint wants;
+// "retro" selects retro-scan alerts) and suspected (false drops alerts whose
+// Match::suspected is set).
 bool passes(const config::WebhookFilter& filter, const match::Match& m, const Transfer& t);
 
 }  // namespace fw::alert

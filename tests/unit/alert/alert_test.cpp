@@ -19,10 +19,12 @@ constexpr std::string_view golden =
     R"j({"type":"transfer.pending","timestamp":"2024-05-14T10:00:00.125Z","data":{)j"
     R"j("alert_id":"fw_6447d1d481ede6caa6a33468cd90a904_pending","base_id":"fw_6447d1d481ede6caa6a33468cd90a904",)j"
     R"j("stage":"pending","direction":"from","listed_address":"TSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm",)j"
-    R"j("recommended_action":"freeze_deposit",)j"
+    R"j("recommended_action":"freeze_deposit","classification":"listed",)j"
     R"j("watchlist":{"version":"5d41402abc4b2a76b9719d911017c592","entries":[{"list":"alex-lab-2024",)j"
     R"j("file":"lists/alex-lab-2024.csv","line":7,"label":"Lazarus Group (ALEX Lab 2024)","incident":"alex-lab-2024",)j"
-    R"j("source":"tayvano/lazarus-bluenoroff-research","severity":"critical","added_at":"2024-05-15","notes":""}]},)j"
+    R"j("source":"tayvano/lazarus-bluenoroff-research","severity":"critical","added_at":"2024-05-15","notes":"",)j"
+    R"j("kind":"file","added_by":"","expires_at":"","follow":false,"hops":0,"seed":"","path":[],"approved":false,)j"
+    R"j("approved_by":""}]},)j"
     R"j("transfer":{"chain":"tron","chain_name":"tron","network":"mainnet",)j"
     R"j("asset":{"symbol":"USDT","contract":"TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t","decimals":6},)j"
     R"j("senders":["TSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm"],"recipient":"TXczT2fxKXVSPgnL3yXZDUFx8w7Z6GB38T",)j"
@@ -32,7 +34,11 @@ constexpr std::string_view golden =
     R"j("status_reason":"","replaced_by":"","revision":0,"source":"exchange-ws",)j"
     R"j("received_at":"2024-05-14T10:00:00.123Z"},)j"
     R"j("deposit":{"deposit_id":"88123456","account_id":"1042",)j"
-    R"j("deposit_address":"TXczT2fxKXVSPgnL3yXZDUFx8w7Z6GB38T","credited":false}}})j";
+    R"j("deposit_address":"TXczT2fxKXVSPgnL3yXZDUFx8w7Z6GB38T","credited":false},)j"
+    R"j("evidence":{"path":[],"links":{)j"
+    R"j("tx":"https://tronscan.org/#/transaction/9f2c7a0d4cbe1b8e0e0f5c9f6a1f3d2e4b5a6978c0d1e2f3a4b5c6d7e8f90a1b",)j"
+    R"j("listed_address":"https://tronscan.org/#/address/TSMQQM9NMumDfZryQCtsKT5d5kgt7Ck2rm"}},)j"
+    R"j("retro":null}})j";
 
 TEST(Render, ProducesTheDocumentedBodyByteForByte) {
   Transfer t = tron_deposit();

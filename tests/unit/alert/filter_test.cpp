@@ -88,6 +88,29 @@ TEST_F(Filter, StagesKeepOnlyTheLifecycleStagesAnEndpointWants) {
   EXPECT_TRUE(passes_from());
 }
 
+TEST_F(Filter, SuspectedFalseDropsOnlyUnapprovedFollowTheMoneyAlerts) {
+  match::Match suspect = test::derived_match_for(t);
+  EXPECT_TRUE(passes(filter, suspect, t));  // default: suspected alerts are sent
+  filter.suspected = false;
+  EXPECT_FALSE(passes(filter, suspect, t));
+  suspect.suspected = false;  // approved
+  EXPECT_TRUE(passes(filter, suspect, t));
+  EXPECT_TRUE(passes_from());
+}
+
+TEST_F(Filter, StageRetroSelectsRetroScanAlerts) {
+  match::Match retro = match_for(t);
+  retro.stage = "retro";
+  retro.alert_id = retro.base_id + "_retro";
+  retro.retro = match::RetroInfo{"pending", 1000};
+  filter.stages = {"pending"};
+  EXPECT_FALSE(passes(filter, retro, t));  // the stored stage does not count
+  filter.stages = {"pending", "retro"};
+  EXPECT_TRUE(passes(filter, retro, t));
+  filter.stages = {"retro"};
+  EXPECT_FALSE(passes_from());
+}
+
 TEST_F(Filter, EveryCriterionMustHold) {
   filter.chains = {Chain::tron};
   filter.assets = {"USDT"};

@@ -54,4 +54,30 @@ inline match::Match match_for(const Transfer& t, match::Direction d = match::Dir
   return m;
 }
 
+// The same transfer matched through a follow-the-money derived entry: the
+// sender is two hops from the seed, not approved ("suspected").
+inline match::Match derived_match_for(const Transfer& t) {
+  match::Match m = match_for(t);
+  const std::string seed = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8";
+  const std::string hop1 = "TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL";
+  match::Listing l;
+  l.kind = "derived";
+  l.label = "follow-the-money: hop 2 from " + seed;
+  l.incident = "alex-lab-2024";
+  l.source = "follow-the-money";
+  l.severity = "critical";
+  l.added_at = "2024-05-14T09:00:00.000Z";
+  l.added_by = "follow-the-money";
+  l.expires_at = "2024-05-21T09:00:00.000Z";
+  l.hops = 2;
+  l.seed = seed;
+  l.path = {
+      watchlist::PathStep{seed, hop1, "tron", "aa01", "USDT", "50000", 1715673600000},
+      watchlist::PathStep{hop1, m.listed_address, "tron", "bb02", "USDT", "20000.5", 1715677200000},
+  };
+  m.entry.provenance = {l};
+  m.suspected = true;
+  return m;
+}
+
 }  // namespace fw::alert::test

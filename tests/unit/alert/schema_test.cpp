@@ -78,6 +78,34 @@ TEST_F(Schemas, DescribeEveryRenderedAlert) {
   t.memo = "odd \x01 memo \xff";
   t.senders = {"a", "b"};
   bodies.emplace_back("chain transfer with unknown asset", render(match_for(t), t, t0));
+  t = tron_deposit();
+  t.deposit.reset();
+  t.status = TransferStatus::confirmed;
+  match::Match derived = test::derived_match_for(t);
+  bodies.emplace_back("suspected (derived) match", render(derived, t, t0));
+  match::Listing api;
+  api.kind = "api";
+  api.label = "posted by an investigator";
+  api.added_at = "2024-05-14T09:00:00.000Z";
+  api.added_by = "alice";
+  api.expires_at = "2024-05-15T09:00:00.000Z";
+  api.follow = true;
+  derived.entry.provenance.insert(derived.entry.provenance.begin(), api);
+  derived.entry.provenance[1].approved = true;
+  derived.entry.provenance[1].approved_by = "bob";
+  derived.suspected = false;
+  bodies.emplace_back("api and approved derived listings", render(derived, t, t0));
+  match::Match retro = match_for(t);
+  retro.stage = "retro";
+  retro.alert_id = retro.base_id + "_retro";
+  retro.retro = match::RetroInfo{"confirmed", 3600000};
+  bodies.emplace_back("retro", render(retro, t, t0));
+  t.revision = 1;
+  match::Match again = match_for(t);
+  again.alert_id = match::alert_id(again.base_id, again.stage, 1);
+  bodies.emplace_back("re-included transfer", render(again, t, t0));
+  t.chain_name = "arbitrum";  // no explorer template: null links
+  bodies.emplace_back("chain without explorer", render(match_for(t), t, t0));
   for (const auto& [name, body] : bodies) EXPECT_EQ(joined(check(alert_schema, body)), "") << name << "\n" << body;
 }
 
@@ -97,6 +125,11 @@ TEST_F(Schemas, RejectAlertsThatDriftFromTheDocumentedShape) {
   EXPECT_FALSE(with(R"("stage":"pending",)", "").empty());
   EXPECT_FALSE(with(R"("memo":"")", R"("memo":"","extra":1)").empty());
   EXPECT_FALSE(with(R"("timestamp":"2024-05-14T10:00:00.000Z")", R"("timestamp":"2024-05-14T10:00:00Z")").empty());
+  EXPECT_FALSE(with(R"("classification":"listed")", R"("classification":"maybe")").empty());
+  EXPECT_FALSE(with(R"("kind":"file")", R"("kind":"rumour")").empty());
+  EXPECT_FALSE(with(R"("retro":null)", R"("retro":{"transfer_stage":"pending"})").empty());
+  EXPECT_FALSE(with(R"("evidence":{"path":[])", R"("evidence":{"path":[{}])").empty());
+  EXPECT_FALSE(with(R"("listed_address":"https:)", R"("listed_address":1,"x":"https:)").empty());
 }
 
 TEST_F(Schemas, DescribeTheBundledDemoDepositEvents) {

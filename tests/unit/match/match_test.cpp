@@ -1,5 +1,6 @@
 #include "match/match.hpp"
 
+#include <chrono>
 #include <memory>
 #include <set>
 
@@ -218,6 +219,167 @@ TEST(Match, StageFollowsTheTransferStatus) {
   EXPECT_EQ(stage_of(t), "retracted");
   EXPECT_EQ(stage_of(stacks_deposit("credited")), "credited");
   EXPECT_EQ(stage_of(stacks_deposit("failed")), "retracted");
+}
+
+// --- the live overlay (API and follow-the-money entries) -------------------
+
+constexpr std::int64_t now_ms = 1'715'680'800'000;
+
+watchlist::LiveEntry live(std::string_view address, watchlist::LiveEntry::Kind kind, std::string incident = "alex-lab-2024") {
+  watchlist::LiveEntry e;
+  e.address = std::string(address);
+  e.chain = Chain::stacks;
+  e.kind = kind;
+  e.label = kind == watchlist::LiveEntry::Kind::api ? "posted by ZachXBT" : "follow-the-money: hop 1 from SEED";
+  e.incident = std::move(incident);
+  e.source = kind == watchlist::LiveEntry::Kind::api ? "ZachXBT" : "follow-the-money";
+  e.severity = "high";
+  e.notes = "n";
+  e.added_by = kind == watchlist::LiveEntry::Kind::api ? "alice" : "follow-the-money";
+  e.added_at_ms = now_ms - 1000;
+  if (kind == watchlist::LiveEntry::Kind::derived) {
+    e.hops = 1;
+    e.seed = std::string(other);
+    e.path = {watchlist::PathStep{std::string(other), std::string(address), "stacks", "0x77", "STX", "5000", now_ms - 2000}};
+    e.expires_at_ms = now_ms + 3'600'000;
+  }
+  return e;
+}
+
+TEST(MatchLive, AnApiEntryMatchesWithItsFullProvenance) {
+  auto snap = snapshot_with({});
+  watchlist::LiveEntry api = live(attacker, watchlist::LiveEntry::Kind::api);
+  api.follow = true;
+  api.expires_at_ms = now_ms + 1000;
+  watchlist::Overlay overlay({api});
+  std::vector<Match> ms = match(stacks_deposit(), *snap, &overlay, now_ms);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_FALSE(ms[0].suspected);
+  ASSERT_EQ(ms[0].entry.provenance.size(), 1u);
+  const Listing& l = ms[0].entry.provenance[0];
+  EXPECT_EQ(l.kind, "api");
+  EXPECT_EQ(l.list, "");
+  EXPECT_EQ(l.file, "");
+  EXPECT_EQ(l.line, 0u);
+  EXPECT_EQ(l.label, "posted by ZachXBT");
+  EXPECT_EQ(l.source, "ZachXBT");
+  EXPECT_EQ(l.added_by, "alice");
+  EXPECT_EQ(l.added_at, "2024-05-14T09:59:59.000Z");
+  EXPECT_EQ(l.expires_at, "2024-05-14T10:00:01.000Z");
+  EXPECT_EQ(l.notes, "n");
+  EXPECT_TRUE(l.follow);
+  EXPECT_EQ(l.hops, 0u);
+  EXPECT_TRUE(l.path.empty());
+  // The layer does not change the ids.
+  auto file = snapshot_with({{Chain::stacks, attacker}});
+  EXPECT_EQ(ms[0].alert_id, match(stacks_deposit(), *file).at(0).alert_id);
+}
+
+TEST(MatchLive, FileListingsComeFirstThenLiveOnesInOverlayOrder) {
+  auto snap = snapshot_with({{Chain::stacks, attacker}});
+  watchlist::Overlay overlay({live(attacker, watchlist::LiveEntry::Kind::derived, "b"),
+                              live(attacker, watchlist::LiveEntry::Kind::api, "a")});
+  std::vector<Match> ms = match(stacks_deposit(), *snap, &overlay, now_ms);
+  ASSERT_EQ(ms.size(), 1u);
+  ASSERT_EQ(ms[0].entry.provenance.size(), 3u);
+  EXPECT_EQ(ms[0].entry.provenance[0].kind, "file");
+  EXPECT_EQ(ms[0].entry.provenance[0].list, "alex-lab-2024");
+  EXPECT_EQ(ms[0].entry.provenance[1].kind, "api");
+  EXPECT_EQ(ms[0].entry.provenance[2].kind, "derived");
+  EXPECT_EQ(ms[0].entry.provenance[2].hops, 1u);
+  EXPECT_EQ(ms[0].entry.provenance[2].seed, other);
+  ASSERT_EQ(ms[0].entry.provenance[2].path.size(), 1u);
+  EXPECT_EQ(ms[0].entry.provenance[2].path[0].tx_id, "0x77");
+  EXPECT_FALSE(ms[0].suspected);  // listed in a file too
+}
+
+TEST(MatchLive, OnlyUnapprovedDerivedListingsMakeAMatchSuspected) {
+  auto snap = snapshot_with({});
+  watchlist::LiveEntry d = live(attacker, watchlist::LiveEntry::Kind::derived);
+  watchlist::Overlay suspect({d});
+  std::vector<Match> ms = match(stacks_deposit(), *snap, &suspect, now_ms);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_TRUE(ms[0].suspected);
+  EXPECT_TRUE(ms[0].entry.provenance[0].suspected());
+
+  d.approved = true;
+  d.approved_by = "bob";
+  watchlist::Overlay approved({d});
+  ms = match(stacks_deposit(), *snap, &approved, now_ms);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_FALSE(ms[0].suspected);
+  EXPECT_EQ(ms[0].entry.provenance[0].approved_by, "bob");
+}
+
+TEST(MatchLive, ExpiredLiveEntriesNeverMatch) {
+  auto snap = snapshot_with({});
+  watchlist::LiveEntry api = live(attacker, watchlist::LiveEntry::Kind::api);
+  api.expires_at_ms = now_ms;  // expires exactly now
+  watchlist::LiveEntry d = live(customer, watchlist::LiveEntry::Kind::derived);
+  watchlist::Overlay overlay({api, d});
+  std::vector<Match> ms = match(stacks_deposit(), *snap, &overlay, now_ms);
+  ASSERT_EQ(ms.size(), 1u);  // only the derived recipient
+  EXPECT_EQ(ms[0].listed_address, customer);
+  EXPECT_TRUE(match(stacks_deposit(), *snap, &overlay, now_ms + 3'600'000).empty());
+  EXPECT_EQ(match(stacks_deposit(), *snap, &overlay, now_ms - 1).size(), 2u);
+
+  // An expired live listing beside a file listing is left out of the provenance.
+  auto file = snapshot_with({{Chain::stacks, attacker}});
+  ms = match(stacks_deposit(), *file, &overlay, now_ms);
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(ms[0].entry.provenance.size(), 1u);
+  EXPECT_EQ(ms[0].entry.provenance[0].kind, "file");
+}
+
+TEST(MatchLive, LiveEntriesOfAnotherChainDoNotMatch) {
+  auto snap = snapshot_with({});
+  watchlist::LiveEntry api = live(attacker, watchlist::LiveEntry::Kind::api);
+  api.chain = Chain::bitcoin;
+  watchlist::Overlay overlay({api});
+  EXPECT_TRUE(match(stacks_deposit(), *snap, &overlay, now_ms).empty());
+  EXPECT_TRUE(match(stacks_deposit(), *snap, nullptr, now_ms).empty());
+}
+
+TEST(MatchLive, ListTraitsNameRemoteListsAndFollowedListings) {
+  config::WatchlistsConfig cfg;
+  cfg.files.push_back(config::WatchlistFile{.name = "alex-lab-2024", .follow = false, .remote = config::WatchlistFile::Remote{}});
+  cfg.files.push_back(config::WatchlistFile{.name = "local", .follow = true});
+  cfg.follow.incidents = {"alex-lab-2024"};
+  ListTraits traits = ListTraits::from(cfg);
+  EXPECT_TRUE(traits.remote_lists.contains("alex-lab-2024"));
+  EXPECT_TRUE(traits.followed_lists.contains("local"));
+
+  auto snap = snapshot_with({{Chain::stacks, attacker}});
+  std::vector<Match> ms = match(stacks_deposit(), *snap, nullptr, now_ms, &traits);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].entry.provenance[0].kind, "remote");
+  EXPECT_TRUE(ms[0].entry.provenance[0].follow);  // its incident is followed
+  ms = match(stacks_deposit(), *snap, nullptr, now_ms);
+  EXPECT_EQ(ms[0].entry.provenance[0].kind, "file");
+  EXPECT_FALSE(ms[0].entry.provenance[0].follow);
+}
+
+TEST(MatchRetro, RetroMatchesHaveStageRetroAndTheirOwnAlertIds) {
+  auto snap = snapshot_with({{Chain::stacks, attacker}, {Chain::stacks, customer}});
+  Transfer t = stacks_deposit("credited");
+  t.received_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms - 7'200'000));
+  const Match normal = match(t, *snap).at(0);
+  RetroScan scan{now_ms, {std::string(attacker)}};
+  std::vector<Match> ms = match_retro(t, *snap, nullptr, now_ms, scan);
+  ASSERT_EQ(ms.size(), 1u);  // only the newly listed address
+  EXPECT_EQ(ms[0].listed_address, attacker);
+  EXPECT_EQ(ms[0].stage, "retro");
+  EXPECT_EQ(ms[0].base_id, normal.base_id);
+  EXPECT_EQ(ms[0].alert_id, normal.base_id + "_retro");
+  EXPECT_EQ(event_type(ms[0].stage), "transfer.retro");
+  ASSERT_TRUE(ms[0].retro);
+  EXPECT_EQ(ms[0].retro->transfer_stage, "credited");
+  EXPECT_EQ(ms[0].retro->listed_after_ms, 7'200'000);
+  EXPECT_FALSE(normal.retro);
+
+  t.revision = 2;  // no revision suffix on retro ids
+  EXPECT_EQ(match_retro(t, *snap, nullptr, now_ms, scan).at(0).alert_id, normal.base_id + "_retro");
+  EXPECT_EQ(match_retro(t, *snap, nullptr, now_ms, RetroScan{now_ms, {}}).size(), 2u);
 }
 
 }  // namespace
