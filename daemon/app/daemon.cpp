@@ -2,10 +2,12 @@
 //   1. config        strict load; invalid -> exit 3
 //   2. logging       level and format from the config
 //   3. storage       create the directory, open the outbox (SQLite WAL)
-//   4. watchlist     initial load (failure -> exit 3), reloader thread (files, SIGHUP)
+//   4. watchlist     remote lists fetched once if never cached, initial load
+//                    (failure -> exit 3), reloader thread (files, SIGHUP),
+//                    live entries (registry: API + follow the money), retro-scan index
 //   5. delivery      dispatcher: re-sends every pending alert with its original id
 //   6. pipeline      decode -> match -> alert -> outbox, fed by the sources
-//   7. admin         /metrics /healthz /readyz
+//   7. admin         /metrics /healthz /readyz, the watchlist API (bearer tokens)
 //   8. signals       SIGINT/SIGTERM: graceful shutdown; SIGHUP: reload lists
 //   9. run           one io_context thread until shutdown
 //  10. shutdown      stop intake and sources, flush the outbox, let deliveries
@@ -25,14 +27,22 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "admin/auth.hpp"
 #include "admin/server.hpp"
+#include "alert/explorers.hpp"
 #include "app/exit_codes.hpp"
 #include "app/pipeline.hpp"
 #include "config/config.hpp"
 #include "delivery/dispatcher.hpp"
 #include "log/log.hpp"
+#include "follow/follow.hpp"
+#include "metrics/incident_metrics.hpp"
 #include "metrics/metrics.hpp"
 #include "outbox/outbox.hpp"
+#include "registry/http_api.hpp"
+#include "registry/registry.hpp"
+#include "remote/remote_lists.hpp"
+#include "retro/index.hpp"
 #include "sources/source.hpp"
 #include "watchlist/reloader.hpp"
 #include "watchlist/watchlist.hpp"
@@ -42,6 +52,7 @@ namespace {
 
 constexpr auto kShutdownDeadline = std::chrono::seconds(10);
 constexpr auto kSampleInterval = std::chrono::milliseconds(500);
+constexpr auto kExpireInterval = std::chrono::seconds(30);
 
 log::Level to_log_level(config::LogLevel l) {
   switch (l) {
@@ -124,6 +135,32 @@ std::string heartbeat_json(const std::vector<Pipeline::SourceStatus>& sources, c
   return out;
 }
 
+// Addresses in `next` that `previous` does not list: what a reload added.
+std::vector<std::string> added_addresses(const watchlist::Snapshot* previous, const watchlist::Snapshot& next) {
+  std::vector<std::string> out;
+  for (const auto& e : next.entries())
+    if (!previous || !previous->find(e.address)) out.emplace_back(e.address);
+  return out;
+}
+
+// The file-layer listings of an address, as JSON objects for GET /entries/{address}.
+std::vector<std::string> file_listings(const watchlist::Snapshot* snap, const match::ListTraits& traits,
+                                       const address::Address& a) {
+  std::vector<std::string> out;
+  if (!snap) return out;
+  const watchlist::Entry* e = snap->find(a.canonical);
+  if (!e) return out;
+  auto q = [](std::string_view v) { return "\"" + log::json_escape(v) + "\""; };
+  for (const watchlist::Provenance& p : e->provenance) {
+    const bool remote = traits.remote_lists.contains(p.list);
+    out.push_back("{\"kind\":" + q(remote ? "remote" : "file") + ",\"list\":" + q(p.list) + ",\"file\":" + q(p.file) +
+                  ",\"line\":" + std::to_string(p.line) + ",\"label\":" + q(p.label) + ",\"incident\":" +
+                  q(p.incident) + ",\"source\":" + q(p.source) + ",\"severity\":" + q(p.severity) +
+                  ",\"added_at\":" + q(p.added_at) + ",\"notes\":" + q(p.notes) + "}");
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_daemon(const Command& cmd) {
@@ -164,6 +201,33 @@ int run_daemon(const Command& cmd) {
 
   // 4. watchlist
   metrics::Metrics metrics;
+  std::vector<config::WatchlistFile> remote_files;
+  std::vector<std::string> remote_names;
+  for (const auto& f : cfg.watchlists.files)
+    if (f.remote) {
+      remote_files.push_back(f);
+      remote_names.push_back(f.name);
+    }
+  metrics::IncidentMetrics incident_metrics(metrics, remote_names);
+  std::function<void()> remote_changed;  // set once the reloader exists
+  remote::RemoteLists remote_lists(remote_files, [&remote_changed](const std::string& name) {
+    log::info("remote watchlist changed", {{"list", name}});
+    if (remote_changed) remote_changed();
+  });
+  // A remote list never fetched before is fetched now, so the first load has
+  // it; if that fails the daemon still starts (the list is empty until a
+  // fetch succeeds; /readyz and the age metric say so).
+  for (const auto& f : remote_files) {
+    if (std::filesystem::exists(f.path)) continue;
+    auto outcome = remote_lists.fetch_now(f.name);
+    auto st = remote_lists.stats(f.name);
+    if (st && st->has_cache)
+      log::info("remote watchlist fetched", {{"list", f.name}, {"bytes", st->cache_bytes}});
+    else
+      log::error("remote watchlist not available: starting without it",
+                 {{"list", f.name}, {"error", st ? st->last_error : std::string("unknown list")}});
+    (void)outcome;
+  }
   auto initial = watchlist::load(cfg.watchlists, base_dir);
   if (!initial.snapshot) {
     log::error("watchlist load failed", {{"error", initial.error}});
@@ -177,8 +241,12 @@ int run_daemon(const Command& cmd) {
   metrics.watchlist_loaded(initial.snapshot->size(), initial.snapshot->version());
   watchlist::Holder holder(initial.snapshot);
   std::function<void()> watchlist_changed;  // set once the sources exist, before reloader.start()
+  // Set once the pipeline exists: addresses a reload added (reloader thread).
+  std::function<void(std::vector<std::string>)> files_added;
   watchlist::Reloader reloader(holder, cfg.watchlists, base_dir);
-  reloader.on_reload([&metrics, &watchlist_changed](const watchlist::ReloadEvent& ev) {
+  remote_changed = [&reloader] { reloader.request_reload(); };
+  std::shared_ptr<const watchlist::Snapshot> previous_snapshot = initial.snapshot;  // reloader thread only
+  reloader.on_reload([&metrics, &watchlist_changed, &files_added, &previous_snapshot](const watchlist::ReloadEvent& ev) {
     if (!ev.ok) {
       metrics.watchlist_reload_failed();
       log::error("watchlist reload failed; keeping the previous list",
@@ -195,8 +263,49 @@ int run_daemon(const Command& cmd) {
                                      {"changed", ev.changed},
                                      {"skipped_lines", ev.issue_count},
                                      {"ms", ev.duration.count()}});
+    if (ev.changed && files_added) {
+      auto added = added_addresses(previous_snapshot.get(), *ev.snapshot);
+      if (!added.empty()) files_added(std::move(added));
+    }
+    previous_snapshot = ev.snapshot;
     if (watchlist_changed) watchlist_changed();
   });
+
+  // Live entries (API, follow the money): <storage.dir>/watchlist.db.
+  watchlist::OverlayHolder overlay;
+  const bool sync_full = cfg.storage.sync == config::StorageSync::full;
+  auto registry = registry::Registry::open((std::filesystem::path(cfg.storage.dir) / "watchlist.db").string(),
+                                           sync_full, overlay, error);
+  if (!registry) {
+    log::error("cannot open the live watchlist", {{"error", error}});
+    return exit_failure;
+  }
+  {
+    auto st = registry->stats();
+    log::info("live watchlist loaded", {{"path", registry->path()}, {"api_entries", st.api_entries},
+                                        {"derived_entries", st.derived_entries}});
+  }
+  // Recent transfers for retro-scans: <storage.dir>/retro.db.
+  std::unique_ptr<retro::Index> retro_index;
+  if (cfg.retro.enabled) {
+    retro::Options ro;
+    ro.path = (std::filesystem::path(cfg.storage.dir) / "retro.db").string();
+    ro.window = std::chrono::hours(cfg.retro.window_hours);
+    ro.max_transfers = cfg.retro.max_transfers;
+    ro.sync_full = sync_full;
+    retro_index = retro::Index::open(ro, error);
+    if (!retro_index) {
+      log::error("cannot open the retro-scan index", {{"path", ro.path}, {"error", error}});
+      return exit_failure;
+    }
+  }
+  auto follow_rules = follow::Rules::from_config(cfg.watchlists, base_dir);
+  if (!follow_rules.errors().empty()) {
+    for (const auto& e : follow_rules.errors()) log::error("follow the money: bad setting", {{"error", e}});
+    return exit_bad_config;
+  }
+  const alert::Explorers explorers(cfg.explorers);
+  const match::ListTraits traits = match::ListTraits::from(cfg.watchlists);
 
   boost::asio::io_context io(1);
 
@@ -209,6 +318,23 @@ int run_daemon(const Command& cmd) {
   Pipeline pipeline(io, cfg, holder, *outbox, metrics,
                     [&dispatcher](std::vector<outbox::Record> records) { dispatcher.submit(std::move(records)); });
   pipeline_ptr = &pipeline;
+  {
+    Pipeline::Incident incident;
+    incident.overlay = &overlay;
+    incident.registry = registry.get();
+    incident.retro = retro_index.get();
+    incident.follow = &follow_rules;
+    incident.explorers = &explorers;
+    incident.metrics = &incident_metrics;
+    incident.traits = traits;
+    pipeline.set_incident(std::move(incident));
+  }
+  files_added = [&io, &pipeline](std::vector<std::string> added) {
+    const auto at = unix_ms_now();
+    boost::asio::post(io, [&pipeline, at, added = std::move(added)]() mutable {
+      pipeline.on_listed(std::move(added), at, "watchlist reload");
+    });
+  };
   dispatcher.set_heartbeat_source([&] { return heartbeat_json(pipeline.source_status(), holder.current().get()); });
   if (!dispatcher.start(error)) {
     log::error("webhook delivery cannot start", {{"error", error}});
@@ -216,11 +342,14 @@ int run_daemon(const Command& cmd) {
   }
   std::vector<std::unique_ptr<sources::Source>> sources;
   sources::SourceContext source_context;
-  source_context.listed_addresses = [&holder](Chain chain) {
+  source_context.listed_addresses = [&holder, &overlay](Chain chain) {
     std::vector<std::string> out;
     if (auto snap = holder.current())
       for (const auto& e : snap->entries())
         if (e.chain == chain) out.emplace_back(e.address);
+    const auto now = unix_ms_now();
+    for (const auto& e : overlay.current()->entries())
+      if (e.chain == chain && !e.expired(now) && (out.empty() || out.back() != e.address)) out.push_back(e.address);
     return out;
   };
   for (const auto& s : cfg.sources) {
@@ -240,11 +369,41 @@ int run_daemon(const Command& cmd) {
         if (s) s->on_watchlist_changed();
     });
   };
+  // Live additions (io thread): retro-scan them, and let per-address sources subscribe.
+  registry->set_on_added([&pipeline, &watchlist_changed](const std::vector<std::string>& added,
+                                                          watchlist::LiveEntry::Kind kind) {
+    pipeline.on_listed(added, unix_ms_now(),
+                       kind == watchlist::LiveEntry::Kind::api ? "watchlist API" : "follow the money");
+    if (watchlist_changed) watchlist_changed();
+  });
+  // Expired live entries stop matching at once (LiveEntry::expired); this
+  // deletes them from the file, audited.
+  boost::asio::steady_timer expire_timer(io);
+  std::function<void()> expire_loop = [&] {
+    expire_timer.expires_after(kExpireInterval);
+    expire_timer.async_wait([&](boost::system::error_code e) {
+      if (e) return;
+      auto r = registry->expire(unix_ms_now());
+      if (!r.ok)
+        log::error("cannot delete expired watchlist entries", {{"error", r.error}});
+      else if (!r.removed.empty()) {
+        incident_metrics.live_change("expire", r.removed.size());
+        log::info("watchlist entries expired", {{"count", r.removed.size()}});
+      }
+      expire_loop();
+    });
+  };
+  expire_loop();
 
   // 7. admin
   std::unique_ptr<admin::AdminServer> admin_server;
+  std::unique_ptr<registry::Api> api;
   if (cfg.admin.enabled) {
-    admin_server = std::make_unique<admin::AdminServer>(io, cfg.admin.listen_address, cfg.admin.port);
+    admin::Limits limits;
+    limits.max_body_bytes = cfg.admin.max_body_bytes;
+    admin_server = std::make_unique<admin::AdminServer>(io, cfg.admin.listen_address, cfg.admin.port, limits);
+    if (!cfg.admin.tls_cert_file.empty())
+      admin_server->set_tls(admin::TlsFiles{cfg.admin.tls_cert_file, cfg.admin.tls_key_file});
     admin_server->set_metrics([&] {
       auto st = outbox->stats();
       metrics::OutboxSample sample;
@@ -254,6 +413,26 @@ int run_daemon(const Command& cmd) {
       if (st.oldest_pending_created_at_ms)
         sample.oldest_pending_age_seconds = std::max<double>(0, (unix_ms_now() - st.oldest_pending_created_at_ms) / 1000.0);
       metrics.set_outbox(sample);
+      auto rs = registry->stats();
+      incident_metrics.set_live_entries(rs.api_entries, rs.derived_entries, rs.derived_entries - rs.derived_approved);
+      if (retro_index) {
+        auto x = retro_index->stats();
+        incident_metrics.sample_retro({x.stored, x.bytes, x.dropped_window, x.dropped_cap, x.dropped_queue_full,
+                                       x.write_errors});
+      }
+      const auto now = std::chrono::system_clock::now();
+      for (const auto& l : remote_lists.all_stats()) {
+        metrics::IncidentMetrics::RemoteSample r;
+        r.list = l.name;
+        if (l.last_success) {
+          r.age_seconds = std::chrono::duration<double>(now - *l.last_success).count();
+          r.last_success_unix = std::chrono::duration<double>(l.last_success->time_since_epoch()).count();
+        }
+        r.updated = l.updated;
+        r.not_modified = l.not_modified;
+        r.failed = l.failed;
+        incident_metrics.sample_remote(r);
+      }
       return metrics.serialize();
     });
     admin_server->set_readiness([&] {
@@ -263,6 +442,11 @@ int run_daemon(const Command& cmd) {
       checks.push_back({"watchlist", snap != nullptr,
                         snap ? std::to_string(snap->size()) + " entries (version " + snap->version().substr(0, 6) + ")"
                              : std::string("not loaded")});
+      for (const auto& l : remote_lists.all_stats())
+        checks.push_back({"remote list " + l.name, l.has_cache,
+                          l.has_cache ? (l.last_error.empty() ? std::string("fetched")
+                                                              : "using the last good copy (" + l.last_error + ")")
+                                      : "never fetched: " + (l.last_error.empty() ? std::string("pending") : l.last_error)});
       for (const auto& s : pipeline.source_status()) {
         bool ok = s.state == sources::SourceState::connected || s.state == sources::SourceState::finished;
         std::string detail(sources::to_string(s.state));
@@ -278,12 +462,31 @@ int run_daemon(const Command& cmd) {
                                  : "failing writes (" + std::to_string(st.write_errors) + " errors so far; retrying)"});
       return checks;
     });
+    // The watchlist API: every route needs a bearer token (docs/watchlist-api.md).
+    if (cfg.admin.tokens.empty())
+      log::warn("watchlist API has no tokens configured: every request gets 401 (admin.tokens)");
+    api = std::make_unique<registry::Api>(*registry, admin::TokenSet(cfg.admin.tokens), [] { return unix_ms_now(); });
+    api->set_file_lookup([&holder, &traits](const address::Address& a) {
+      return file_listings(holder.current().get(), traits, a);
+    });
+    registry::add_routes(
+        [&](std::string method, std::string path, admin::Handler h, admin::PathMatch m) {
+          admin_server->add_route(std::move(method), std::move(path),
+                                  [h = std::move(h), &incident_metrics](const admin::Request& r) {
+                                    auto resp = h(r);
+                                    incident_metrics.api_request(resp.status);
+                                    return resp;
+                                  },
+                                  m);
+        },
+        *api);
     if (!admin_server->start(error)) {
       log::error("admin listener cannot start", {{"address", cfg.admin.listen_address},
                                                  {"port", cfg.admin.port}, {"error", error}});
       return exit_failure;
     }
-    log::info("admin listening", {{"address", cfg.admin.listen_address}, {"port", admin_server->bound_port()}});
+    log::info("admin listening", {{"address", cfg.admin.listen_address}, {"port", admin_server->bound_port()},
+                                  {"tls", admin_server->tls()}, {"api_tokens", cfg.admin.tokens.size()}});
   }
 
   // 8. signals
@@ -299,6 +502,8 @@ int run_daemon(const Command& cmd) {
     pipeline.close_intake();
     for (auto& s : sources) s->stop();
     reloader.stop();
+    remote_lists.stop();
+    expire_timer.cancel();
     outbox->flush();
     auto deadline = std::chrono::steady_clock::now() + kShutdownDeadline;
     dispatcher.stop(deadline, [&] {
@@ -327,11 +532,15 @@ int run_daemon(const Command& cmd) {
 
   // 9. run
   reloader.start();
+  remote_lists.start();
   for (auto& s : sources) s->start();
   log::info("freezewatch running", {{"sources", sources.size()}, {"webhooks", cfg.webhooks.size()}});
   io.run();
 
   reloader.stop();
+  remote_lists.stop();
+  // Its scan callbacks post to io: stop it while io still exists.
+  if (retro_index) retro_index->stop();
   outbox->flush();
   log::info("freezewatch stopped", {{"pending_alerts", outbox->stats().pending}});
   return exit_ok;

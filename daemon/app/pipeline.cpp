@@ -4,8 +4,13 @@
 #include <boost/asio/post.hpp>
 
 #include "alert/alert.hpp"
+#include "alert/explorers.hpp"
+#include "follow/follow.hpp"
 #include "log/log.hpp"
+#include "metrics/incident_metrics.hpp"
 #include "metrics/metrics.hpp"
+#include "registry/registry.hpp"
+#include "retro/index.hpp"
 
 namespace fw::app {
 
@@ -14,6 +19,12 @@ namespace {
 // source per minute: a garbage feed must not flood the log (the metric counts all).
 constexpr int kRejectLogsPerMinute = 10;
 constexpr std::size_t kDedupCapacity = 1 << 20;
+
+constexpr std::string_view kWhyFollow = "follow the money";
+
+std::int64_t unix_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 }  // namespace
 
 struct Pipeline::PerSource {
@@ -92,22 +103,51 @@ void Pipeline::process(PerSource& src, std::string_view payload, std::chrono::st
   alert_on(scratch_, received);
 }
 
+void Pipeline::set_incident(Incident incident) { incident_ = std::move(incident); }
+
 void Pipeline::alert_on(const Transfer& t, std::chrono::steady_clock::time_point received) {
+  // Indexed first, whether or not it matches now: an address listed later finds it.
+  if (incident_.retro) incident_.retro->record(t);
   auto snapshot = watchlist_.current();
   if (!snapshot) return;
-  auto matches = match::match(t, *snapshot);
+  std::shared_ptr<const watchlist::Overlay> overlay;
+  if (incident_.overlay) overlay = incident_.overlay->current();
+  const auto now_ms = unix_ms(std::chrono::system_clock::now());
+  auto matches = match::match(t, *snapshot, overlay.get(), now_ms, &incident_.traits);
   if (matches.empty()) return;
   metrics_.matched(matches.size());
 
+  // Follow the money: the recipient of a followed entry's transfer becomes a
+  // derived entry now, before the next transfer is matched.
+  if (incident_.follow && incident_.registry && overlay) {
+    auto derived = incident_.follow->derive(t, matches, *snapshot, *overlay, now_ms);
+    if (!derived.empty()) {
+      auto r = incident_.registry->add_derived(derived, now_ms);
+      if (!r.ok) {
+        log::error("follow the money: cannot store a derived entry", {{"error", r.error}, {"tx", t.tx_id}});
+      } else if (r.added + r.updated > 0) {
+        if (incident_.metrics) incident_.metrics->live_change("derive", r.added + r.updated);
+        for (const auto& d : derived)
+          log::warn("follow the money: derived entry", {{"address", d.address}, {"hops", d.hops}, {"seed", d.seed},
+                                                         {"incident", d.incident}, {"tx", t.tx_id}});
+      }
+    }
+  }
+  emit(matches, t, received);
+}
+
+std::size_t Pipeline::emit(const std::vector<match::Match>& matches, const Transfer& t,
+                           std::optional<std::chrono::steady_clock::time_point> received) {
   std::vector<outbox::Record> records;
   const auto now = std::chrono::system_clock::now();
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const auto now_ms = unix_ms(now);
+  const alert::Explorers& explorers = incident_.explorers ? *incident_.explorers : alert::Explorers::defaults();
   for (const auto& m : matches) {
     if (!dedup_.first_time(m.alert_id)) {
       metrics_.alert_deduplicated();
       continue;
     }
-    std::string body = alert::render(m, t, now);
+    std::string body = alert::render(m, t, now, explorers);
     for (const auto& hook : cfg_.webhooks) {
       if (!alert::passes(hook.filter, m, t)) continue;
       outbox::Record r;
@@ -119,7 +159,7 @@ void Pipeline::alert_on(const Transfer& t, std::chrono::steady_clock::time_point
       records.push_back(std::move(r));
     }
   }
-  if (records.empty()) return;
+  if (records.empty()) return 0;
 
   // One alert may fan out to several endpoints: count alerts, not rows.
   auto count_alerts = [](const std::vector<outbox::Record>& rows) {
@@ -139,12 +179,70 @@ void Pipeline::alert_on(const Transfer& t, std::chrono::steady_clock::time_point
     if (inserted.empty()) return;
     auto persisted = std::chrono::steady_clock::now();
     metrics_.alert_emitted(alerts);
-    metrics_.detection_latency(persisted - received);
+    // Retro alerts have no frame to measure from.
+    if (received) metrics_.detection_latency(persisted - *received);
     boost::asio::post(io_, [this, received, recs = std::move(inserted)]() mutable {
-      for (const auto& r : recs) received_by_seq_.emplace(r.seq, received);
+      if (received)
+        for (const auto& r : recs) received_by_seq_.emplace(r.seq, *received);
       deliver_(std::move(recs));
     });
   });
+  return requested;
+}
+
+void Pipeline::on_listed(std::vector<std::string> addresses, std::int64_t listed_at_ms, std::string_view why) {
+  if (!incident_.retro || addresses.empty() || !intake_open_) return;
+  auto shared = std::make_shared<std::vector<std::string>>(std::move(addresses));
+  incident_.retro->scan(*shared, [this, shared, listed_at_ms, why = std::string(why)](retro::ScanResult r) {
+    // Writer thread of the index: hand the result to the io thread.
+    boost::asio::post(io_, [this, shared, listed_at_ms, why, r = std::move(r)] {
+      retro_alerts(r, *shared, listed_at_ms, why);
+    });
+  });
+}
+
+void Pipeline::retro_alerts(const retro::ScanResult& result, const std::vector<std::string>& addresses,
+                            std::int64_t listed_at_ms, const std::string& why) {
+  if (incident_.metrics)
+    incident_.metrics->retro_scan(result.addresses_scanned, result.transfers.size(), result.duration);
+  if (!result.ok) {
+    log::error("retro-scan failed", {{"trigger", why}, {"addresses", addresses.size()}, {"error", result.error}});
+    return;
+  }
+  std::size_t alerts = 0;
+  if (intake_open_) {
+    auto snapshot = watchlist_.current();
+    std::shared_ptr<const watchlist::Overlay> overlay;
+    if (incident_.overlay) overlay = incident_.overlay->current();
+    const auto now_ms = unix_ms(std::chrono::system_clock::now());
+    match::RetroScan scan{listed_at_ms, addresses};
+    const bool derived_only = why == kWhyFollow;
+    for (const Transfer& t : result.transfers) {
+      if (!snapshot) break;
+      auto matches = match::match_retro(t, *snapshot, overlay.get(), now_ms, scan, &incident_.traits);
+      // A derived address's earlier *incoming* transfers include the one that
+      // derived it (already alerted from its seed's side): only what it sent
+      // is news.
+      if (derived_only)
+        std::erase_if(matches, [](const match::Match& m) { return m.direction == match::Direction::to; });
+      if (matches.empty()) continue;
+      metrics_.matched(matches.size());
+      alerts += emit(matches, t, std::nullopt);
+    }
+  }
+  if (incident_.metrics) incident_.metrics->retro_alerts(alerts);
+  const double scan_ms = static_cast<double>(result.duration.count()) / 1000.0;
+  const double waited_ms = static_cast<double>(result.waited.count()) / 1000.0;
+  const auto level = alerts > 0 || result.truncated ? log::Level::warn : log::Level::info;
+  if (log::enabled(level))
+    log::write(level, alerts > 0 ? "retro-scan: earlier transfers of newly listed addresses alerted" : "retro-scan",
+               {{"trigger", why},
+                {"addresses", result.addresses_scanned},
+                {"transfers_found", result.transfers.size()},
+                {"alerts", alerts},
+                {"scan_ms", scan_ms},
+                {"waited_ms", waited_ms},
+                {"truncated", result.truncated}});
 }
 
 void Pipeline::on_transfers(std::string_view source_name, std::vector<Transfer>& transfers,

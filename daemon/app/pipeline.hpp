@@ -1,8 +1,16 @@
 // The ingest half of the data path, wired: every frame a source reports is
-// decoded, matched against the live watchlist snapshot, rendered as an alert
-// for each endpoint whose filter passes, and appended to the outbox. When the
-// outbox says the alert is durable, the records are handed to delivery on the
-// io thread.
+// decoded, matched against the live watchlist (file snapshot + live overlay),
+// rendered as an alert for each endpoint whose filter passes, and appended to
+// the outbox. When the outbox says the alert is durable, the records are
+// handed to delivery on the io thread.
+//
+// Incident response (set_incident, all optional):
+//  - every transfer is recorded in the retro-scan index before matching;
+//  - a match on a followed entry may derive new entries (follow the money),
+//    added to the registry at once, so the next transfer sees them;
+//  - on_listed(addresses) (API adds, derived entries, file reloads) scans the
+//    index and alerts the stored transfers of those addresses as
+//    transfer.retro.
 //
 // Thread: on_* calls arrive on the io thread (sources::Observer contract).
 // The outbox's durable callback runs on its writer thread and only posts.
@@ -21,6 +29,7 @@
 #include "decode/deposit.hpp"
 #include "match/deduper.hpp"
 #include "match/match.hpp"
+#include "watchlist/overlay.hpp"
 #include "outbox/outbox.hpp"
 #include "sources/observer.hpp"
 #include "watchlist/watchlist.hpp"
@@ -30,7 +39,21 @@ class io_context;
 }
 namespace fw::metrics {
 class Metrics;
+class IncidentMetrics;
 struct SourceMetrics;
+}
+namespace fw::registry {
+class Registry;
+}
+namespace fw::retro {
+class Index;
+struct ScanResult;
+}
+namespace fw::follow {
+class Rules;
+}
+namespace fw::alert {
+class Explorers;
 }
 
 namespace fw::app {
@@ -74,12 +97,34 @@ class Pipeline final : public sources::Observer {
   // After this, frames are counted but no longer produce alerts (shutdown).
   void close_intake() { intake_open_ = false; }
 
+  // The incident-response parts; every pointer may be null (feature off).
+  // Set before the sources start; the objects must outlive the pipeline's use.
+  struct Incident {
+    watchlist::OverlayHolder* overlay = nullptr;
+    registry::Registry* registry = nullptr;  // follow-the-money entries are added here
+    retro::Index* retro = nullptr;
+    const follow::Rules* follow = nullptr;
+    const alert::Explorers* explorers = nullptr;
+    metrics::IncidentMetrics* metrics = nullptr;
+    match::ListTraits traits;
+  };
+  void set_incident(Incident incident);
+
+  // Addresses just listed (io thread): their transfers in the retro-scan
+  // index alert as transfer.retro. `why` names the trigger in the log.
+  void on_listed(std::vector<std::string> addresses, std::int64_t listed_at_ms, std::string_view why);
+
  private:
   struct PerSource;
   PerSource& source(std::string_view name);
   void process(PerSource& src, std::string_view payload, std::chrono::steady_clock::time_point received);
   // match -> alert -> outbox for one decoded transfer (any source).
   void alert_on(const Transfer& t, std::chrono::steady_clock::time_point received);
+  // alert -> outbox for matches of `t`; returns the alerts appended.
+  std::size_t emit(const std::vector<match::Match>& matches, const Transfer& t,
+                   std::optional<std::chrono::steady_clock::time_point> received);
+  void retro_alerts(const retro::ScanResult& result, const std::vector<std::string>& addresses,
+                    std::int64_t listed_at_ms, const std::string& why);
 
   boost::asio::io_context& io_;
   const config::Config& cfg_;
@@ -89,6 +134,7 @@ class Pipeline final : public sources::Observer {
   DeliverFn deliver_;
   std::unordered_map<std::string, std::unique_ptr<PerSource>> sources_;
   match::Deduper dedup_;
+  Incident incident_;
   Transfer scratch_;
   bool intake_open_ = true;
   // Only touched on the io thread.

@@ -1,6 +1,7 @@
 // The exposition against outside judges: promtool (the Prometheus linter), the
 // alert rules in deploy/prometheus and the metric list in docs/metrics.md.
 #include "metrics/metrics.hpp"
+#include "metrics/incident_metrics.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -84,6 +85,17 @@ std::string populated_exposition() {
   m.set_outbox({.pending = 1, .oldest_pending_age_seconds = 0.25, .dead_letters = 1, .write_errors = 1});
   m.watchlist_loaded(1234, "3f2a9c");
   m.watchlist_reload_failed();
+  IncidentMetrics im(m, {"intel-feed"});
+  im.set_live_entries(3, 2, 1);
+  im.api_request(200);
+  im.api_request(401);
+  im.live_change("add", 3);
+  im.retro_scan(2, 5, 1500us);
+  im.retro_alerts(4);
+  im.sample_retro({.transfers = 10, .bytes = 4096, .dropped_window = 1, .dropped_cap = 0, .dropped_queue = 0,
+                   .write_errors = 1});
+  im.sample_remote({.list = "intel-feed", .age_seconds = 12.5, .last_success_unix = 1.7e9, .updated = 1,
+                    .not_modified = 2, .failed = 1});
   return m.serialize();
 }
 
