@@ -137,7 +137,7 @@ bool Index::Impl::open(std::string& error) {
     }
   }
   std::string why;
-  if (!db.open(options.path, why)) {
+  if (!db.open(options.path, /*create=*/true, why)) {
     error = "cannot open " + options.path + ": " + why;
     return false;
   }

@@ -1,6 +1,6 @@
-#include "outbox/detail/sqlite.hpp"
+#include "sqlite/sqlite.hpp"
 
-namespace fw::outbox::detail {
+namespace fw::sqlite {
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
   if (this != &o) {
@@ -34,13 +34,15 @@ void Stmt::reset() noexcept {
   sqlite3_clear_bindings(s_);
 }
 
-std::string Stmt::text(int col) const {
+std::string_view Stmt::blob(int col) const noexcept {
   // Ask for the blob pointer so no text conversion happens; bytes() after it.
   const void* p = sqlite3_column_blob(s_, col);
   int n = sqlite3_column_bytes(s_, col);
   if (p == nullptr || n <= 0) return {};
-  return std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
+  return {static_cast<const char*>(p), static_cast<std::size_t>(n)};
 }
+
+std::string Stmt::text(int col) const { return std::string(blob(col)); }
 
 Db& Db::operator=(Db&& o) noexcept {
   if (this != &o) {
@@ -128,4 +130,4 @@ std::string Db::errmsg(int code) const {
   return m + " (code " + std::to_string(code) + ")";
 }
 
-}  // namespace fw::outbox::detail
+}  // namespace fw::sqlite
