@@ -1,7 +1,8 @@
 'use strict';
 // Watchlist reloads without a restart: on SIGHUP and when the file changes.
 // The next deposit from a newly listed address alerts, under the new
-// watchlist version; a broken list keeps the previous snapshot live.
+// watchlist version, and the one it sent before being listed alerts as
+// transfer.retro (retro-scan); a broken list keeps the previous snapshot live.
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -32,9 +33,16 @@ itest(
     assert.equal(m1.find('freezewatch_watchlist_version_info').length, 1, 'the old version series is gone');
     assert.ok(m1.get('freezewatch_watchlist_reloads_total') >= 2);
 
+    // The deposit sent before the listing is found again by the retro-scan.
+    const [retro] = await receiver.waitForDelivered(1);
+    assert.ok(retro.valid, retro.error);
+    assert.equal(retro.body.type, 'transfer.retro');
+    assert.equal(retro.body.data.deposit.deposit_id, 'd-w-1');
+
     await feed.send(deposit('d-w-2', { from: 'clean' }));
-    const [alert] = await receiver.waitForDelivered(1);
+    const alert = (await receiver.waitForDelivered(2)).find((a) => a.body.data.deposit.deposit_id === 'd-w-2');
     assert.ok(alert.valid, alert.error);
+    assert.equal(alert.body.type, 'transfer.pending');
     assert.equal(alert.body.data.deposit.deposit_id, 'd-w-2');
     assert.equal(alert.body.data.listed_address, CLEAN.stacks);
     assert.equal(alert.body.data.watchlist.entries[0].incident, 'inc-2');
@@ -50,7 +58,7 @@ itest(
     );
     assert.equal(m2.get('freezewatch_watchlist_entries'), 4, 'previous snapshot still live');
     await feed.send(deposit('d-w-3', { from: 'clean' }));
-    await receiver.waitForDelivered(2);
+    await receiver.waitForDelivered(3);
     t.diagnostic(`watchlist versions ${v0.labels.version.slice(0, 12)} -> ${v1.labels.version.slice(0, 12)}`);
   },
 );

@@ -422,6 +422,8 @@ TEST_F(RetroIndex, WriteFailureIsCountedAndTheIndexKeepsWorking) {
   // Another connection holds the write lock: the next batch cannot commit.
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(o.path.c_str(), &other), SQLITE_OK);
+  // The writer may hold the lock for a moment (a periodic prune): wait for it.
+  sqlite3_busy_timeout(other, 5000);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
   idx.record(evm("0xs", "0xr", "0x2"));
   idx.record(evm("0xs", "0xr", "0x3"));
