@@ -254,7 +254,8 @@ std::optional<AdminEndpoint> resolve_endpoint(const Command& cmd, int& code) {
   } else if (!cmd.config_given && !std::filesystem::exists(cmd.config_path)) {
     ep.url = "http://127.0.0.1:9464";
   } else {
-    auto result = config::load_file(cmd.config_path);
+    // Only the admin section: secrets of other sections need not be set here.
+    auto result = config::load_admin_endpoint(cmd.config_path);
     if (!result) {
       for (const auto& e : result.errors) std::cerr << config::format_error(cmd.config_path, e) << '\n';
       std::cerr << "freezewatch: cannot read the admin address from " << cmd.config_path

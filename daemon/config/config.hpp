@@ -305,6 +305,12 @@ LoadResult load_file(const std::string& file);
 // Same, from text; `origin` names it in messages and anchors relative paths.
 LoadResult load_string(const std::string& yaml, const std::string& origin);
 
+// Only the admin listener's address, port, enabled and TLS file names: what a
+// client of the admin API (the `watchlist` CLI) needs. Other sections and the
+// admin tokens are not read, so ${ENV} secrets the caller's shell lacks do not
+// matter; errors are limited to those keys (and YAML syntax).
+LoadResult load_admin_endpoint(const std::string& file);
+
 // "config.yaml:12: webhooks[1].timeout: unknown key (did you mean timeout_ms?)"
 std::string format_error(const std::string& file, const Error& e);
 

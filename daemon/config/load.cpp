@@ -401,7 +401,7 @@ void read_storage(Ctx& ctx, const Field& f, StorageConfig& out) {
     if (auto e = read_enum(ctx, *v, kStorageSyncs)) out.sync = *e;
 }
 
-void read_admin(Ctx& ctx, const Field& f, AdminConfig& out) {
+void read_admin(Ctx& ctx, const Field& f, AdminConfig& out, bool endpoint_only = false) {
   MapReader m(ctx, f, kAdminKeys);
   read_into(ctx, m, "enabled", out.enabled);
   if (auto v = m.get("listen_address")) {
@@ -413,6 +413,14 @@ void read_admin(Ctx& ctx, const Field& f, AdminConfig& out) {
     }
   }
   read_into(ctx, m, "port", out.port, 1, 65535);
+  // TLS files are only named (not read) for a client; tokens are skipped.
+  if (endpoint_only) {
+    if (auto v = m.get("tls_cert_file"))
+      if (auto p = read_path(ctx, *v)) out.tls_cert_file = *p;
+    if (auto v = m.get("tls_key_file"))
+      if (auto p = read_path(ctx, *v)) out.tls_key_file = *p;
+    return;
+  }
   std::vector<std::string> token_names;
   // `where` prefixes messages about a tokens_file line ("" for the tokens list).
   auto add_token = [&](const std::string& path, int line, const std::string& where, std::string name,
@@ -1030,9 +1038,13 @@ void read_webhook(Ctx& ctx, const Field& f, WebhookConfig& out, std::vector<Name
   if (auto v = m.get("filter")) read_filter(ctx, *v, out.filter);
 }
 
-void read_config(Ctx& ctx, const YAML::Node& root, Config& out) {
+void read_config(Ctx& ctx, const YAML::Node& root, Config& out, bool admin_endpoint_only) {
   MapReader top(ctx, Field{root, "", detail::line_of(root)}, kTopKeys);
   if (!top.valid()) return;
+  if (admin_endpoint_only) {
+    if (auto v = top.get("admin")) read_admin(ctx, *v, out.admin, true);
+    return;
+  }
   if (auto v = top.get("log")) read_log(ctx, *v, out.log);
   if (auto v = top.get("storage")) read_storage(ctx, *v, out.storage);
   if (auto v = top.get("admin")) read_admin(ctx, *v, out.admin);
@@ -1091,7 +1103,9 @@ std::optional<std::string> decode_webhook_secret(std::string_view s) {
   return key;
 }
 
-LoadResult load_string(const std::string& yaml, const std::string& origin) {
+namespace {
+
+LoadResult load_text(const std::string& yaml, const std::string& origin, bool admin_endpoint_only) {
   LoadResult result;
   Ctx ctx(base_dir_of(origin));
   std::vector<YAML::Node> docs;
@@ -1109,7 +1123,7 @@ LoadResult load_string(const std::string& yaml, const std::string& origin) {
   Config config;
   config.path = origin;
   try {
-    if (!docs.empty()) read_config(ctx, docs[0], config);
+    if (!docs.empty()) read_config(ctx, docs[0], config, admin_endpoint_only);
   } catch (const YAML::Exception& e) {
     // yaml-cpp should not throw on a parsed tree; if it does, it is still a
     // problem with this input, so report it rather than crash start-up.
@@ -1123,7 +1137,7 @@ LoadResult load_string(const std::string& yaml, const std::string& origin) {
   return result;
 }
 
-LoadResult load_file(const std::string& file) {
+LoadResult read_text_file(const std::string& file, bool admin_endpoint_only) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     LoadResult r;
@@ -1137,8 +1151,14 @@ LoadResult load_file(const std::string& file) {
     r.errors.push_back(Error{"", 0, "cannot read config file: " + std::string(std::strerror(errno))});
     return r;
   }
-  return load_string(text.str(), file);
+  return load_text(text.str(), file, admin_endpoint_only);
 }
+
+}  // namespace
+
+LoadResult load_string(const std::string& yaml, const std::string& origin) { return load_text(yaml, origin, false); }
+LoadResult load_file(const std::string& file) { return read_text_file(file, false); }
+LoadResult load_admin_endpoint(const std::string& file) { return read_text_file(file, true); }
 
 std::string format_error(const std::string& file, const Error& e) {
   std::string out = file;

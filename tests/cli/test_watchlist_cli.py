@@ -157,6 +157,17 @@ class NoDaemon(unittest.TestCase):
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
             self.assertIn(f"cannot reach the daemon at http://127.0.0.1:{port}", r.stderr)
 
+    def test_config_secrets_the_shell_lacks_do_not_matter(self):
+        # The daemon's environment has its secrets; an operator's shell need not.
+        port = free_port()
+        with tempfile.TemporaryDirectory() as d:
+            cfg = Path(d) / "c.yaml"
+            cfg.write_text(f"admin: {{port: {port}, tokens: [{{name: a, token: '${{FW_CLI_TEST_UNSET}}'}}]}}\n"
+                           "webhooks: [{name: h, url: 'https://h.example/x', secrets: ['${FW_CLI_TEST_UNSET2}']}]\n")
+            r = run("watchlist", "list", "--config", str(cfg), token=TOKEN)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn(f"cannot reach the daemon at http://127.0.0.1:{port}", r.stderr)
+
     def test_broken_config_is_reported_with_a_hint(self):
         with tempfile.TemporaryDirectory() as d:
             cfg = Path(d) / "c.yaml"

@@ -292,5 +292,35 @@ sources:
   EXPECT_EQ(s.find("(plus built-in)\n"), std::string::npos) << s;
 }
 
+TEST(ConfigAdminEndpoint, ReadsTheListenerWithoutNeedingOtherSecrets) {
+  TempDir dir;
+  dir.write("admin.crt", "x");
+  dir.write("admin.key", "x");
+  const std::string file = dir.write("freezewatch.yaml", R"(
+admin:
+  listen_address: 0.0.0.0
+  port: 9500
+  tls_cert_file: admin.crt
+  tls_key_file: admin.key
+  tokens:
+    - {name: oncall, token: "${FW_TEST_UNSET_ADMIN_TOKEN}"}
+webhooks:
+  - name: hook
+    url: https://hooks.example/x
+    secrets: ["${FW_TEST_UNSET_WEBHOOK_SECRET}"]
+)");
+  ::unsetenv("FW_TEST_UNSET_ADMIN_TOKEN");
+  ::unsetenv("FW_TEST_UNSET_WEBHOOK_SECRET");
+  EXPECT_FALSE(load_file(file));  // the daemon needs every secret
+  auto r = load_admin_endpoint(file);
+  ASSERT_TRUE(r) << dump(r);
+  EXPECT_EQ(r.config->admin.listen_address, "0.0.0.0");
+  EXPECT_EQ(r.config->admin.port, 9500);
+  EXPECT_NE(r.config->admin.tls_cert_file.find("admin.crt"), std::string::npos);
+  EXPECT_TRUE(r.config->admin.tokens.empty());
+  auto bad = load_admin_endpoint(dir.write("bad.yaml", "admin:\n  port: 0\n"));
+  EXPECT_TRUE(has(bad, "admin.port", "")) << dump(bad);
+}
+
 }  // namespace
 }  // namespace fw::config
