@@ -40,6 +40,7 @@
 #include "metrics/metrics.hpp"
 #include "outbox/outbox.hpp"
 #include "registry/http_api.hpp"
+#include "registry/json.hpp"
 #include "registry/registry.hpp"
 #include "remote/remote_lists.hpp"
 #include "retro/index.hpp"
@@ -150,14 +151,8 @@ std::vector<std::string> file_listings(const watchlist::Snapshot* snap, const ma
   if (!snap) return out;
   const watchlist::Entry* e = snap->find(a.canonical);
   if (!e) return out;
-  auto q = [](std::string_view v) { return "\"" + log::json_escape(v) + "\""; };
-  for (const watchlist::Provenance& p : e->provenance) {
-    const bool remote = traits.remote_lists.contains(p.list);
-    out.push_back("{\"kind\":" + q(remote ? "remote" : "file") + ",\"list\":" + q(p.list) + ",\"file\":" + q(p.file) +
-                  ",\"line\":" + std::to_string(p.line) + ",\"label\":" + q(p.label) + ",\"incident\":" +
-                  q(p.incident) + ",\"source\":" + q(p.source) + ",\"severity\":" + q(p.severity) +
-                  ",\"added_at\":" + q(p.added_at) + ",\"notes\":" + q(p.notes) + "}");
-  }
+  for (const watchlist::Provenance& p : e->provenance)
+    out.push_back(registry::provenance_to_json(p, traits.remote_lists.contains(p.list) ? "remote" : "file"));
   return out;
 }
 
@@ -344,12 +339,19 @@ int run_daemon(const Command& cmd) {
   sources::SourceContext source_context;
   source_context.listed_addresses = [&holder, &overlay](Chain chain) {
     std::vector<std::string> out;
-    if (auto snap = holder.current())
+    auto snap = holder.current();
+    if (snap)
       for (const auto& e : snap->entries())
         if (e.chain == chain) out.emplace_back(e.address);
+    // Live entries not already in the files; the overlay is sorted by
+    // address, so an address with several live entries is adjacent.
     const auto now = unix_ms_now();
-    for (const auto& e : overlay.current()->entries())
-      if (e.chain == chain && !e.expired(now) && (out.empty() || out.back() != e.address)) out.push_back(e.address);
+    const std::string* last = nullptr;
+    for (const auto& e : overlay.current()->entries()) {
+      if (e.chain != chain || e.expired(now) || (last && *last == e.address)) continue;
+      last = &e.address;
+      if (!snap || !snap->find(e.address)) out.push_back(e.address);
+    }
     return out;
   };
   for (const auto& s : cfg.sources) {

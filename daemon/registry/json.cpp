@@ -273,6 +273,30 @@ std::string json_string(std::string_view s) {
   return out;
 }
 
+std::string provenance_to_json(const watchlist::Provenance& p, std::string_view kind) {
+  std::string out = "{\"kind\":";
+  append_json_string(out, kind);
+  const std::pair<const char*, std::string_view> before_line[] = {{"list", p.list}, {"file", p.file}};
+  for (const auto& [key, value] : before_line) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    append_json_string(out, value);
+  }
+  out += ",\"line\":" + std::to_string(p.line);
+  const std::pair<const char*, std::string_view> rest[] = {{"label", p.label},       {"incident", p.incident},
+                                                            {"source", p.source},     {"severity", p.severity},
+                                                            {"added_at", p.added_at}, {"notes", p.notes}};
+  for (const auto& [key, value] : rest) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    append_json_string(out, value);
+  }
+  out += '}';
+  return out;
+}
+
 std::string format_iso_ms(std::int64_t unix_ms) {
   std::int64_t days = unix_ms / 86'400'000;
   std::int64_t rem = unix_ms % 86'400'000;

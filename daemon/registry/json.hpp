@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "watchlist/overlay.hpp"
+#include "watchlist/watchlist.hpp"
 
 namespace fw::registry {
 
@@ -38,6 +39,10 @@ std::string entry_to_json(const watchlist::LiveEntry& e, std::int64_t now_ms);
 // The fields an audit row's detail records (everything but address, chain,
 // incident, which have columns of their own).
 std::string entry_detail_json(const watchlist::LiveEntry& e);
+
+// One file-layer listing for GET /entries/{address}: {"kind":"file"|"remote",
+// "list","file","line","label","incident","source","severity","added_at","notes"}.
+std::string provenance_to_json(const watchlist::Provenance& p, std::string_view kind);
 
 // Offset (0-based byte) of the first JSON syntax error in `text` and a short
 // reason, or nullopt when `text` is one syntactically valid JSON value

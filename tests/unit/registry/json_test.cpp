@@ -15,6 +15,24 @@ TEST(JsonString, ReplacesInvalidUtf8AndKeepsValidUtf8) {
   EXPECT_EQ(json_string("\xC3"), "\"\xEF\xBF\xBD\"");  // truncated sequence
 }
 
+TEST(ProvenanceJson, FileListingIsValidJsonWithEveryField) {
+  watchlist::Provenance p;
+  p.file = "lists/a.csv";
+  p.line = 7;
+  p.list = "alex";
+  p.label = "Lazarus \"Group\"";
+  p.incident = "alex-lab-2024";
+  p.source = "ZachXBT";
+  p.severity = "critical";
+  p.added_at = "2024-05-15";
+  p.notes = "bad \xff byte";
+  const std::string j = provenance_to_json(p, "remote");
+  EXPECT_EQ(j, "{\"kind\":\"remote\",\"list\":\"alex\",\"file\":\"lists/a.csv\",\"line\":7,"
+               "\"label\":\"Lazarus \\\"Group\\\"\",\"incident\":\"alex-lab-2024\",\"source\":\"ZachXBT\","
+               "\"severity\":\"critical\",\"added_at\":\"2024-05-15\",\"notes\":\"bad \xef\xbf\xbd byte\"}");
+  EXPECT_FALSE(find_json_syntax_error(j));
+}
+
 TEST(IsoTime, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(format_iso_ms(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_iso_ms(1715853600123), "2024-05-16T10:00:00.123Z");
