@@ -274,24 +274,19 @@ std::string json_string(std::string_view s) {
 }
 
 std::string provenance_to_json(const watchlist::Provenance& p, std::string_view kind) {
-  std::string out = "{\"kind\":";
-  append_json_string(out, kind);
-  const std::pair<const char*, std::string_view> before_line[] = {{"list", p.list}, {"file", p.file}};
-  for (const auto& [key, value] : before_line) {
-    out += ",\"";
-    out += key;
-    out += "\":";
-    append_json_string(out, value);
-  }
-  out += ",\"line\":" + std::to_string(p.line);
-  const std::pair<const char*, std::string_view> rest[] = {{"label", p.label},       {"incident", p.incident},
-                                                            {"source", p.source},     {"severity", p.severity},
-                                                            {"added_at", p.added_at}, {"notes", p.notes}};
-  for (const auto& [key, value] : rest) {
-    out += ",\"";
-    out += key;
-    out += "\":";
-    append_json_string(out, value);
+  std::string out = "{";
+  append_field(out, "kind", kind);
+  out += ',';
+  append_field(out, "list", p.list);
+  out += ',';
+  append_field(out, "file", p.file);
+  out += ',';
+  append_int(out, "line", p.line);
+  for (const auto& [key, value] : {std::pair{"label", p.label}, std::pair{"incident", p.incident},
+                                   std::pair{"source", p.source}, std::pair{"severity", p.severity},
+                                   std::pair{"added_at", p.added_at}, std::pair{"notes", p.notes}}) {
+    out += ',';
+    append_field(out, key, value);
   }
   out += '}';
   return out;
