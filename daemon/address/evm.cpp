@@ -19,9 +19,12 @@ void eip55_digits(const std::uint8_t bytes[20], char out[40]) noexcept {
   // ERC-55: hash the lower-case ASCII digits; a letter is upper-cased when the
   // hash nibble at its index is >= 8.
   Digest32 h = keccak256(ByteSpan(reinterpret_cast<const std::uint8_t*>(out), 40));
+  // Without branches: the hash bits are random, so a branch per digit would
+  // mispredict half the time. Clearing 0x20 upper-cases 'a'..'f'.
   for (int i = 0; i < 40; ++i) {
-    int nibble = (i % 2 == 0) ? h[i / 2] >> 4 : h[i / 2] & 15;
-    if (out[i] >= 'a' && nibble >= 8) out[i] = to_upper_ascii(out[i]);
+    const unsigned nibble = (i % 2 == 0) ? h[i / 2] >> 4 : h[i / 2] & 15u;
+    const unsigned upper = static_cast<unsigned>(out[i] >= 'a') & (nibble >> 3);
+    out[i] = static_cast<char>(out[i] ^ static_cast<char>(upper << 5));
   }
 }
 

@@ -1,6 +1,7 @@
 // Hex encoding helpers shared by every module. Pure, header-only.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,12 +10,18 @@
 
 namespace fw {
 
-inline int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values by byte, -1 for non-digits. A table, not comparisons:
+// the digits of hashes and addresses are random, so branches on them
+// mispredict about every other character.
+inline constexpr std::array<std::int8_t, 256> hex_values = [] {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 6; ++i) t['a' + i] = t['A' + i] = static_cast<std::int8_t>(10 + i);
+  return t;
+}();
+
+constexpr int hex_value(char c) noexcept { return hex_values[static_cast<unsigned char>(c)]; }
 
 // Decodes an even-length hex string, with or without a 0x prefix.
 inline std::optional<std::vector<std::uint8_t>> hex_decode(std::string_view s) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/hex.hpp"
+
 namespace fw::address::detail {
 
 enum class DecodeStatus : std::uint8_t { ok, bad_char, too_long };
@@ -32,16 +34,7 @@ std::string hex_byte(std::uint8_t b);
 // "expected <want> bytes, got <got>"
 std::string length_error(std::size_t want, std::size_t got);
 
-// Hex digit values by byte, -1 for non-digits.
-inline constexpr std::array<std::int8_t, 256> hex_values = [] {
-  std::array<std::int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<std::int8_t>(i);
-  for (int i = 0; i < 6; ++i) t['a' + i] = t['A' + i] = static_cast<std::int8_t>(10 + i);
-  return t;
-}();
-
-constexpr int hex_value(char c) noexcept { return hex_values[static_cast<unsigned char>(c)]; }
+using fw::hex_value;  // core/hex.hpp
 constexpr bool is_hex(char c) noexcept { return hex_value(c) >= 0; }
 constexpr char to_lower_ascii(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 constexpr char to_upper_ascii(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
