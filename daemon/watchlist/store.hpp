@@ -116,6 +116,16 @@ class Index {
     }
   }
 
+  // Starts loading the slots where a lookup of hash h begins: callers that
+  // know the next hashes (a batch of rows) hide the cache misses of a table
+  // far larger than the cache.
+  void prefetch(std::uint64_t h) const noexcept {
+    if (cap_ == 0) return;
+    const std::size_t i = home(h);
+    __builtin_prefetch(&tags_[i]);
+    __builtin_prefetch(&ids_[i]);
+  }
+
   // Inserts `id` (whose address is known to be absent). Caller keeps fits().
   void insert_new(std::uint64_t h, std::uint32_t id) noexcept {
     std::size_t i = home(h);
@@ -176,6 +186,7 @@ struct Store {
   std::vector<Record> records;
   Index index;
   std::size_t listed = 0;  // entries [0, listed) are listed, the rest derived twins
+  config::TwinsConfig twins{false, false};  // what derived the twins (part of the version)
 
   // The derived notes of records seen through a twin, made on first access.
   mutable std::mutex derived_mu;

@@ -3,8 +3,8 @@
 #include <array>
 #include <cstring>
 
-// One-shot SHA256(): no per-call context setup, which dominates for 21-byte inputs.
-#include <openssl/sha.h>
+#include "address/hash.hpp"
+#include "core/hex.hpp"
 
 namespace fw::watchlist {
 
@@ -104,20 +104,20 @@ constexpr auto kBase58Table = make_base58_table();
 
 void checksum4(const std::uint8_t* p, std::size_t n, std::uint8_t out[4]) {
   unsigned char a[32], b[32];
-  SHA256(p, n, a);
-  SHA256(a, 32, b);
+  address::sha256_into(p, n, a);
+  address::sha256_into(a, 32, b);
   std::memcpy(out, b, 4);
 }
 
-// base58 of 25 bytes whose first byte is not zero (no leading '1's):
-// long division in limbs of 58^5.
+// base58 of 25 bytes whose first byte is not zero (no leading '1's): long
+// division in limbs of 58^5 (< 2^30), fed 32 bits at a time (1 + 6 words),
+// so that every step fits in 64 bits and divides by a constant.
 void base58_25(const std::uint8_t in[25], std::string& out) {
-  std::uint64_t limb[8] = {};  // little-endian base 58^5
+  std::uint64_t limb[7] = {};  // little-endian base 58^5: 35 digits > 25 * log58(256)
   int used = 0;
-  for (int i = 0; i < 25; ++i) {
-    std::uint64_t carry = in[i];
+  auto feed = [&](std::uint64_t carry, unsigned bits) {
     for (int j = 0; j < used; ++j) {
-      carry += limb[j] << 8;
+      carry += limb[j] << bits;
       limb[j] = carry % kPow58_5;
       carry /= kPow58_5;
     }
@@ -125,8 +125,12 @@ void base58_25(const std::uint8_t in[25], std::string& out) {
       limb[used++] = carry % kPow58_5;
       carry /= kPow58_5;
     }
+  };
+  feed(in[0], 8);
+  for (int i = 1; i < 25; i += 4) {
+    feed(std::uint64_t{in[i]} << 24 | std::uint64_t{in[i + 1]} << 16 | std::uint64_t{in[i + 2]} << 8 | in[i + 3], 32);
   }
-  char digits[40];
+  char digits[35];
   int n = 0;
   for (int j = 0; j < used; ++j) {
     std::uint64_t v = limb[j];
@@ -136,39 +140,46 @@ void base58_25(const std::uint8_t in[25], std::string& out) {
     }
   }
   while (n > 0 && digits[n - 1] == '1') --n;  // leading zeros of the top limb
-  out.clear();
-  while (n > 0) out.push_back(digits[--n]);
+  out.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = digits[n - 1 - i];
 }
 
 // Decodes 34 base58 characters into 25 bytes; false on a bad character or
-// a value that does not fit.
+// a value that does not fit. Digits are taken five at a time (58^5 < 2^30)
+// into limbs of 32 bits.
 bool unbase58_34(std::string_view s, std::uint8_t out[25]) {
+  if (s.size() != 34) return false;
   std::uint64_t limb[8] = {};  // little-endian base 2^32
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    const int d = u < 128 ? kBase58Table[u] : -1;
-    if (d < 0) return false;
-    std::uint64_t carry = static_cast<std::uint64_t>(d);
-    for (auto& l : limb) {
-      carry += l * 58;
-      l = carry & 0xFFFFFFFFu;
+  int used = 0;
+  std::size_t i = 0;
+  while (i < 34) {
+    const std::size_t k = i == 0 ? 4 : 5;  // 34 = 4 + 6 * 5
+    std::uint64_t carry = 0, mult = 1;
+    for (std::size_t e = i + k; i < e; ++i) {
+      const auto u = static_cast<unsigned char>(s[i]);
+      const int d = u < 128 ? kBase58Table[u] : -1;
+      if (d < 0) return false;
+      carry = carry * 58 + static_cast<std::uint64_t>(d);
+      mult *= 58;
+    }
+    for (int j = 0; j < used; ++j) {
+      carry += limb[j] * mult;
+      limb[j] = carry & 0xFFFFFFFFu;
       carry >>= 32;
     }
-    if (carry) return false;
+    while (carry) {
+      if (used == 8) return false;
+      limb[used++] = carry & 0xFFFFFFFFu;
+      carry >>= 32;
+    }
   }
   // 25 bytes = 200 bits: limbs 0..5 full, limb 6 holds one byte.
   if (limb[6] > 0xFF || limb[7] != 0) return false;
   out[0] = static_cast<std::uint8_t>(limb[6]);
-  for (int j = 5, i = 1; j >= 0; --j) {
-    for (int k = 3; k >= 0; --k) out[i++] = static_cast<std::uint8_t>(limb[j] >> (8 * k));
+  for (int j = 5, o = 1; j >= 0; --j) {
+    for (int b = 3; b >= 0; --b) out[o++] = static_cast<std::uint8_t>(limb[j] >> (8 * b));
   }
   return true;
-}
-
-int hexval(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -195,7 +206,7 @@ bool twin_text(Chain chain, std::string_view canonical, const config::TwinsConfi
     std::uint8_t b[25];
     b[0] = address::tron_version;
     for (int i = 0; i < 20; ++i) {
-      const int hi = hexval(canonical[2 + 2 * i]), lo = hexval(canonical[3 + 2 * i]);
+      const int hi = hex_value(canonical[2 + 2 * i]), lo = hex_value(canonical[3 + 2 * i]);
       if ((hi | lo) < 0) return false;
       b[1 + i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
@@ -215,7 +226,7 @@ bool twin_text(Chain chain, std::string_view canonical, const config::TwinsConfi
     out_chain = Chain::evm;
     return true;
   }
-  if (chain == Chain::evm || chain == Chain::tron) return false;
+  if (chain == Chain::evm || chain == Chain::tron || !twins.stacks_bitcoin) return false;  // no parse for nothing
   auto t = twin_of(chain, canonical, twins, scratch);
   if (!t) return false;
   out = std::move(t->canonical);

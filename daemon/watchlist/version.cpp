@@ -1,7 +1,7 @@
 // Snapshot::version(): a content hash that does not depend on file order.
 //
-// Every entry is serialised on its own (u32/u64 little-endian; str = u32
-// length + bytes):
+// Every LISTED entry is serialised on its own (u32/u64 little-endian; str =
+// u32 length + bytes):
 //   str(chain) str(address) u32(record count)
 //   per provenance record, sorted by (file, line, list, label, incident,
 //   source, severity, added_at, notes):
@@ -9,10 +9,13 @@
 //     str(severity) str(added_at) str(notes)
 // and digested with SHA-256. The 32-byte digests, read as big-endian
 // integers, are added modulo 2^256; the version is the hex SHA-256 of
-//   str("freezewatch-watchlist-v3") u64(entry count) sum (32 bytes, big-endian).
-// Addition is order-independent, so entries are visited in load order, on
-// several threads, with no sort and no per-entry buffer (v2 sorted 16-byte
-// digests: 250 MB and a 16M-element sort at ten million entries plus twins).
+//   str("freezewatch-watchlist-v4") u8(twins evm_tron) u8(twins stacks_bitcoin)
+//   u64(listed entry count) sum (32 bytes, big-endian).
+// Derived twins are not hashed: they follow from the listed entries and the
+// two twin settings, which the header covers (v3 hashed every twin too: a
+// third of the work at ten million rows, for no information). Addition is
+// order-independent, so entries are visited in load order, on several
+// threads, with no sort and no per-entry buffer.
 // docs/watchlists.md repeats this; change both (and the tag).
 #include <algorithm>
 #include <array>
@@ -22,11 +25,7 @@
 #include <tuple>
 #include <vector>
 
-// The one-shot SHA256() (not deprecated, unlike SHA256_Init) is several times
-// faster than EVP for short inputs (no per-digest context setup): this hashes
-// every entry of the list.
-#include <openssl/sha.h>
-
+#include "address/hash.hpp"
 #include "core/hex.hpp"
 #include "watchlist/store.hpp"
 
@@ -51,9 +50,7 @@ class Writer {
     u32(static_cast<std::uint32_t>(s.size()));
     buf_.append(s);
   }
-  // `derived_from`: the original address of a twin, whose notes are then
-  // "derived from <original> (same key)[; <notes>]" (twins.hpp).
-  void provenance(const Provenance& p, std::string_view derived_from) {
+  void provenance(const Provenance& p) {
     str(p.file);
     u32(p.line);
     str(p.list);
@@ -62,20 +59,9 @@ class Writer {
     str(p.source);
     str(p.severity);
     str(p.added_at);
-    if (derived_from.empty()) {
-      str(p.notes);
-    } else {
-      const std::size_t n = 13 + derived_from.size() + 11 + (p.notes.empty() ? 0 : 2 + p.notes.size());
-      u32(static_cast<std::uint32_t>(n));
-      buf_ += "derived from ";
-      buf_ += derived_from;
-      buf_ += " (same key)";
-      if (!p.notes.empty()) {
-        buf_ += "; ";
-        buf_ += p.notes;
-      }
-    }
+    str(p.notes);
   }
+  void u8(std::uint8_t v) { buf_.push_back(static_cast<char>(v)); }
   const std::string& bytes() const noexcept { return buf_; }
 
  private:
@@ -110,7 +96,7 @@ auto as_tuple(const Provenance& p) {
 
 void sum_range(const Store& s, std::size_t from, std::size_t to, Sum& sum) {
   Writer w;
-  unsigned char md[32];
+  std::uint8_t md[32];
   std::vector<Provenance> several;
   for (std::size_t i = from; i < to; ++i) {  // load order: memory is read sequentially
     const Entry& e = s.entries[i];
@@ -119,23 +105,17 @@ void sum_range(const Store& s, std::size_t from, std::size_t to, Sum& sum) {
     w.str(e.address);
     const std::size_t count = e.provenance.size();
     w.u32(static_cast<std::uint32_t>(count));
-    // A twin shows its original's records with derived notes; its records
-    // sort like the original's (the derived notes only add a common prefix).
-    const std::uint32_t raw = Store::raw_count(e.provenance);
-    const bool derived = (raw & derived_bit) != 0;
-    const std::string_view original = derived ? s.entries[Store::first_of(e.provenance)].address : std::string_view();
-    const std::uint32_t first =
-        derived ? Store::first_of(s.entries[Store::first_of(e.provenance)].provenance) : Store::first_of(e.provenance);
+    const std::uint32_t first = Store::first_of(e.provenance);
     if (count == 1) {
-      w.provenance(s.provenance(first, no_original), original);
+      w.provenance(s.provenance(first, no_original));
     } else {
       several.clear();
       for (std::uint32_t r = first; r < first + count; ++r) several.push_back(s.provenance(r, no_original));
       std::sort(several.begin(), several.end(),
                 [](const Provenance& a, const Provenance& b) { return as_tuple(a) < as_tuple(b); });
-      for (const auto& p : several) w.provenance(p, original);
+      for (const auto& p : several) w.provenance(p);
     }
-    SHA256(reinterpret_cast<const unsigned char*>(w.bytes().data()), w.bytes().size(), md);
+    address::sha256_into(w.bytes().data(), w.bytes().size(), md);
     sum.add_digest(md);
   }
 }
@@ -143,7 +123,7 @@ void sum_range(const Store& s, std::size_t from, std::size_t to, Sum& sum) {
 }  // namespace
 
 std::string compute_version(const Store& s, unsigned threads) {
-  const std::size_t n = s.entries.size();
+  const std::size_t n = s.listed;  // entries [0, listed): twins are not hashed
   threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(n / 65536 + 1)));
   std::vector<Sum> sums(threads);
   if (threads == 1) {
@@ -161,14 +141,16 @@ std::string compute_version(const Store& s, unsigned threads) {
   for (const Sum& x : sums) total.add(x.limb);
 
   Writer w;
-  w.str("freezewatch-watchlist-v3");
+  w.str("freezewatch-watchlist-v4");
+  w.u8(s.twins.evm_tron ? 1 : 0);
+  w.u8(s.twins.stacks_bitcoin ? 1 : 0);
   w.u64(n);
   std::string bytes = w.bytes();
   for (int i = 3; i >= 0; --i) {
     for (int j = 7; j >= 0; --j) bytes.push_back(static_cast<char>(total.limb[static_cast<std::size_t>(i)] >> (8 * j)));
   }
-  unsigned char md[32];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), md);
+  std::uint8_t md[32];
+  address::sha256_into(bytes.data(), bytes.size(), md);
   return hex_encode(md, 32);
 }
 

@@ -33,6 +33,8 @@ constexpr std::size_t chunk_bytes = std::size_t{4} << 20;
 constexpr std::size_t window_per_worker = 3;
 // Twins are derived in blocks of this many entries (bounds their buffers).
 constexpr std::size_t twin_block = 1 << 18;
+// Index slots are prefetched this many insertions ahead.
+constexpr std::size_t prefetch_distance = 16;
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -45,8 +47,8 @@ std::string_view strip_bom(std::string_view s) noexcept {
   return s;
 }
 
-void to_lower(std::string& s) noexcept {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+void to_lower(std::string& s) noexcept {  // ASCII only (std::tolower asks the locale per character)
+  for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
 bool known_severity(std::string_view s) noexcept {
@@ -737,6 +739,17 @@ struct Builder::Impl {
     extras.shrink_to_fit();
   }
 
+  // How many listed entries could have a twin under `twins` (an upper bound
+  // on the twins add_twins() inserts).
+  std::size_t twinnable(const config::TwinsConfig& twins) const noexcept {
+    std::size_t n = 0;
+    for (const Entry& e : store->entries) {
+      const bool evm_tron = e.chain == Chain::evm || e.chain == Chain::tron;
+      n += evm_tron ? twins.evm_tron : twins.stacks_bitcoin;
+    }
+    return n;
+  }
+
   // Adds the twins of the listed entries as derived entries (twins.hpp),
   // computed on `threads` threads in blocks and inserted in entry order. A
   // twin that is listed itself is left alone.
@@ -779,7 +792,10 @@ struct Builder::Impl {
       for (const Part& p : parts) n += p.twins.size();
       reserve(n, 0);
       for (const Part& p : parts) {
-        for (const Twin& t : p.twins) {
+        const std::size_t n_twins = p.twins.size();
+        for (std::size_t i = 0; i < n_twins; ++i) {
+          if (i + prefetch_distance < n_twins) s.index.prefetch(p.twins[i + prefetch_distance].hash);
+          const Twin& t = p.twins[i];
           const std::string_view text(p.text.data() + t.off, t.len);
           const auto id = static_cast<std::uint32_t>(s.entries.size());
           // Listed itself (or, defensively, derived already): leave it alone.
@@ -892,7 +908,10 @@ struct Builder::Impl {
       }
       auto gid = [&](std::uint32_t local) { return local == 0 ? 0u : xs[local - 1]; };
       room(out.rows.size());
-      for (const Row& r : out.rows) {
+      const std::size_t n_rows = out.rows.size();
+      for (std::size_t i = 0; i < n_rows; ++i) {
+        if (i + prefetch_distance < n_rows) s.index.prefetch(out.rows[i + prefetch_distance].hash);
+        const Row& r = out.rows[i];
         add(r.chain, std::string_view(out.addrs.data() + r.addr_off, r.addr_len), r.hash,
             detail::Record{line_base + r.line, xo[r.origin], gid(r.label), gid(r.added_at), gid(r.notes)});
       }
@@ -903,7 +922,6 @@ struct Builder::Impl {
       line_base += out.lines;
       return true;
     };
-    (void)s;
 
     if (workers <= 1) {
       for (std::size_t k = 0; k < job.chunks; ++k) {
@@ -1065,10 +1083,35 @@ std::shared_ptr<const Snapshot> Builder::build() {
   im.origin_ids = {};
   im.group_records();
   im.store->listed = im.store->entries.size();
-  im.add_twins(twins_, threads);
-
+  im.store->twins = twins_;
   auto snap = std::make_shared<Snapshot>();
-  snap->version_ = detail::compute_version(*im.store, threads);
+  // The version hashes the listed entries only, so with more than one thread
+  // it is computed while the twins are derived and inserted (their insertion
+  // is serial and would leave a core idle). Entries must not move meanwhile:
+  // room for every possible twin is reserved first.
+  const std::size_t twinnable = im.twinnable(twins_);
+  if (threads > 1 && twinnable > 0) {
+    im.reserve(twinnable, 0);
+    std::exception_ptr failed;
+    std::thread hasher([&] {
+      try {
+        snap->version_ = detail::compute_version(*im.store, threads);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    });
+    try {
+      im.add_twins(twins_, threads);
+    } catch (...) {
+      hasher.join();
+      throw;
+    }
+    hasher.join();
+    if (failed) std::rethrow_exception(failed);
+  } else {
+    im.add_twins(twins_, threads);
+    snap->version_ = detail::compute_version(*im.store, threads);
+  }
   snap->store_ = std::move(im.store);
   snap->loaded_at_ = std::chrono::system_clock::now();
   snap->issues_ = std::move(issues_);
