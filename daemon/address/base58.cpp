@@ -1,7 +1,6 @@
 #include "address/detail/base58.hpp"
 
 #include <algorithm>
-
 #include <array>
 #include <cstring>
 
@@ -58,27 +57,41 @@ Decoded base58_decode(std::string_view s, std::uint8_t* out, std::size_t cap) no
   std::size_t zeros = 0;
   while (zeros < s.size() && s[zeros] == '1') ++zeros;
   if (zeros > cap) return {DecodeStatus::too_long, 0, 0};
-  // The number is built big-endian at the end of out: out[cap - len .. cap).
-  std::size_t len = 0;
-  for (std::size_t i = zeros; i < s.size(); ++i) {
-    int d = base58_digit(s[i]);
-    if (d < 0) return {DecodeStatus::bad_char, 0, i};
-    std::uint32_t carry = static_cast<std::uint32_t>(d);
-    for (std::size_t j = 0; j < len; ++j) {
-      std::uint8_t& b = out[cap - 1 - j];
-      carry += 58u * b;
-      b = static_cast<std::uint8_t>(carry);
-      carry >>= 8;
+  // The number in 32-bit limbs, least significant first, fed up to five
+  // digits at a time (58^5 < 2^32): a fifth of the steps of byte-wise long
+  // multiplication, which cost ~1 us per address.
+  constexpr std::size_t max_limbs = (max_bytes + 3) / 4 + 1;
+  std::uint32_t limb[max_limbs];
+  const std::size_t limbs_cap = std::min(max_limbs, (cap + 3) / 4 + 1);
+  std::size_t used = 0;
+  for (std::size_t i = zeros; i < s.size();) {
+    std::uint64_t carry = 0, mult = 1;
+    for (std::size_t e = std::min(s.size(), i + 5); i < e; ++i) {
+      const int d = base58_digit(s[i]);
+      if (d < 0) return {DecodeStatus::bad_char, 0, i};
+      carry = carry * 58 + static_cast<std::uint64_t>(d);
+      mult *= 58;
+    }
+    for (std::size_t j = 0; j < used; ++j) {
+      carry += std::uint64_t{limb[j]} * mult;
+      limb[j] = static_cast<std::uint32_t>(carry);
+      carry >>= 32;
     }
     while (carry) {
-      if (len == cap) return {DecodeStatus::too_long, 0, 0};
-      out[cap - 1 - len++] = static_cast<std::uint8_t>(carry);
-      carry >>= 8;
+      if (used == limbs_cap) return {DecodeStatus::too_long, 0, 0};
+      limb[used++] = static_cast<std::uint32_t>(carry);
+      carry >>= 32;
     }
   }
+  // Minimal big-endian bytes of the number after the leading zero bytes.
+  std::size_t len = used * 4;
+  while (len > 0 && (limb[(len - 1) / 4] >> (8 * ((len - 1) % 4)) & 0xFF) == 0) --len;
   if (zeros + len > cap) return {DecodeStatus::too_long, 0, 0};
-  std::memmove(out + zeros, out + cap - len, len);
   std::memset(out, 0, zeros);
+  for (std::size_t k = 0; k < len; ++k) {
+    const std::size_t b = len - 1 - k;  // byte index from the least significant end
+    out[zeros + k] = static_cast<std::uint8_t>(limb[b / 4] >> (8 * (b % 4)));
+  }
   return {DecodeStatus::ok, zeros + len, 0};
 }
 

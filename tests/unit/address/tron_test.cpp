@@ -1,5 +1,8 @@
 #include "address/address.hpp"
 
+#include <random>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "address/detail/base58.hpp"
@@ -98,6 +101,31 @@ TEST(TronParse, EvmAndTronTwinsShareTheAccountBytes) {
   ASSERT_TRUE(tron) << tron.error;
   EXPECT_EQ(tron->payload, evm->payload);
   EXPECT_EQ(parse(Chain::tron, "0x3e8C9490687dFC26c5621dd63CE9C3d415b405ed")->canonical, tron->canonical);
+}
+
+// The decoder (32-bit limbs, five digits a step) against the encoder, for
+// every length up to 40 bytes and any number of leading zero bytes.
+TEST(Base58Codec, DecodeInvertsEncodeForRandomBytes) {
+  std::mt19937_64 rng(58);
+  for (int i = 0; i < 3000; ++i) {
+    const std::size_t n = static_cast<std::size_t>(i % 41);
+    std::vector<std::uint8_t> in(n);
+    for (auto& b : in) b = static_cast<std::uint8_t>(rng());
+    for (std::size_t z = 0; z < n && z < static_cast<std::size_t>(i % 4); ++z) in[z] = 0;
+    std::string text;
+    detail::base58_append(in.data(), in.size(), text);
+    std::uint8_t out[64];
+    const detail::Decoded d = detail::base58_decode(text, out, sizeof out);
+    ASSERT_EQ(d.status, detail::DecodeStatus::ok) << text;
+    ASSERT_EQ(std::vector<std::uint8_t>(out, out + d.size), in) << text;
+  }
+  std::uint8_t small[4];
+  EXPECT_EQ(detail::base58_decode("zzzzzzzzzz", small, sizeof small).status, detail::DecodeStatus::too_long);
+  EXPECT_EQ(detail::base58_decode("1111", small, sizeof small).size, 4u);
+  EXPECT_EQ(detail::base58_decode("11111", small, sizeof small).status, detail::DecodeStatus::too_long);
+  const detail::Decoded bad = detail::base58_decode("11abc0", small, sizeof small);
+  EXPECT_EQ(bad.status, detail::DecodeStatus::bad_char);
+  EXPECT_EQ(bad.pos, 5u);
 }
 
 }  // namespace
