@@ -20,6 +20,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "watchlist/csv.hpp"
+#include "watchlist/intern.hpp"
 #include "watchlist/store.hpp"
 #include "watchlist/twins.hpp"
 
@@ -337,20 +338,27 @@ struct OriginKey {
   std::uint32_t source = 0, incident = 0, severity = 0;
   friend bool operator==(const OriginKey&, const OriginKey&) = default;
 };
-struct OriginKeyHash {
-  std::size_t operator()(const OriginKey& k) const noexcept {
-    return (std::uint64_t{k.source} * 0x9E3779B97F4A7C15ull) ^ (std::uint64_t{k.incident} * 0xC2B2AE3D27D4EB4Full) ^
-           (std::uint64_t{k.severity} * 0x165667B19E3779F9ull);
-  }
-};
 
 // What one worker keeps across the chunks of a file: its string and origin
 // ids (ChunkOut::new_* tell the merger about new ones) and scratch space.
+// A parsed row whose provenance is not interned yet (ChunkParser::resolve):
+// strings are severity, source, incident, label, added_at, notes.
+struct Pending {
+  static constexpr int fields = 6;
+  static constexpr std::size_t batch = 16;  // rows interned together
+  std::size_t row = 0;                      // in ChunkOut::rows
+  std::string_view text[fields];
+  detail::InternTable::Key key[fields];
+  std::uint32_t id[fields] = {};
+};
+
 struct Worker {
   detail::Arena arena;
-  StringIds string_ids;
+  std::vector<Pending> pending;
+  std::array<std::vector<std::string>, Pending::batch> owned;  // quoted fields of pending rows
+  detail::InternTable string_ids;
   std::uint32_t strings = 1;  // id 0 = ""
-  boost::unordered_flat_map<OriginKey, std::uint32_t, OriginKeyHash> origin_ids;
+  detail::TripleTable origin_ids;
   std::uint32_t origins = 0;
   address::Address scratch;
   std::string parse_error;
@@ -359,17 +367,19 @@ struct Worker {
   std::string lower, why;
   std::string buf;
 
-  std::uint32_t intern(std::string_view s, ChunkOut& out) {
+  std::uint32_t intern(std::string_view s, ChunkOut& out) { return intern(s, detail::InternTable::key_of(s), out); }
+  std::uint32_t intern(std::string_view s, const detail::InternTable::Key& k, ChunkOut& out) {
     if (s.empty()) return 0;
-    if (auto it = string_ids.find(s); it != string_ids.end()) return it->second;
+    if (const std::uint32_t id = string_ids.find(s, k); id != detail::InternTable::none) return id;
     const std::string_view kept = arena.copy(s);
-    string_ids.emplace(kept, strings);
+    string_ids.insert(kept, k, strings);
     out.new_strings.push_back(kept);
     return strings++;
   }
   std::uint32_t origin(const OriginKey& k, ChunkOut& out) {
-    if (auto it = origin_ids.find(k); it != origin_ids.end()) return it->second;
-    origin_ids.emplace(k, origins);
+    const std::uint32_t id = origin_ids.find(k.source, k.incident, k.severity);
+    if (id != detail::TripleTable::none) return id;
+    origin_ids.insert(k.source, k.incident, k.severity, origins);
     out.new_origins.push_back({k.source, k.incident, k.severity});
     return origins++;
   }
@@ -440,6 +450,12 @@ class ChunkParser {
   ChunkParser(const FileJob& job, Worker& w, ChunkOut& out) : job_(job), w_(w), out_(out) {}
 
   void run(std::size_t k) {
+    parse_chunk(k);
+    resolve();
+  }
+
+ private:
+  void parse_chunk(std::size_t k) {
     const std::uint64_t begin = job_.chunk_begin(k), end = job_.chunk_begin(k + 1);
     std::string& buf = w_.buf;
     buf.clear();
@@ -507,7 +523,6 @@ class ChunkParser {
     }
   }
 
- private:
   void bad(std::string reason, std::string_view line) {
     ++out_.issue_count;
     if (out_.issues.size() < Builder::max_stored_issues_per_file) {
@@ -582,7 +597,8 @@ class ChunkParser {
 
   void csv_row(std::string_view line) {
     auto& views = w_.views;
-    if (line.find('"') == std::string_view::npos) {
+    const bool quoted = line.find('"') != std::string_view::npos;
+    if (!quoted) {
       split_plain(line, views);
     } else {
       std::size_t count = 0;
@@ -624,19 +640,61 @@ class ChunkParser {
       }
       severity = w_.lower;
     }
-    const std::uint32_t severity_id = w_.intern(severity, out_);
     if (!parse(chain, text)) {
       bad(w_.parse_error, line);
       return;
     }
+    // The row is accepted; its provenance strings are interned with the
+    // next rows' (resolve()). Quoted fields live in w_.fields, which the
+    // next quoted row overwrites: keep them with the pending row.
+    const std::size_t slot = pending_.size();
+    if (quoted) {
+      owned_[slot].swap(w_.fields);
+      for (std::size_t i = 0; i < views.size(); ++i) views[i] = owned_[slot][i];
+    }
     const std::string_view source = cell(FileJob::source_col), incident = cell(FileJob::incident_col);
-    const std::uint32_t origin =
-        w_.origin(OriginKey{w_.intern(source.empty() ? std::string_view(job_.file->source) : source, out_),
-                            w_.intern(incident.empty() ? std::string_view(job_.file->incident) : incident, out_),
-                            severity_id},
-                  out_);
-    accept(origin, w_.intern(cell(FileJob::label_col), out_), w_.intern(cell(FileJob::added_at_col), out_),
-           w_.intern(cell(FileJob::notes_col), out_));
+    Pending& p = pending_.emplace_back();
+    p.row = out_.rows.size();
+    p.text[0] = canonical_severity(severity);
+    p.text[1] = source.empty() ? std::string_view(job_.file->source) : source;
+    p.text[2] = incident.empty() ? std::string_view(job_.file->incident) : incident;
+    p.text[3] = cell(FileJob::label_col);
+    p.text[4] = cell(FileJob::added_at_col);
+    p.text[5] = cell(FileJob::notes_col);
+    for (int i = 0; i < Pending::fields; ++i) {
+      p.key[i] = detail::InternTable::key_of(p.text[i]);
+      if (!p.text[i].empty()) w_.string_ids.prefetch(p.key[i]);
+    }
+    accept(0, 0, 0, 0);
+    if (pending_.size() == Pending::batch) resolve();
+  }
+
+  // Interns the provenance of the pending rows: their table slots were
+  // prefetched when the rows were parsed, and the origins' slots are
+  // prefetched before any is looked up, so the cache misses of a batch
+  // overlap instead of queueing one after another.
+  void resolve() {
+    for (Pending& p : pending_) {
+      for (int i = 0; i < Pending::fields; ++i) p.id[i] = w_.intern(p.text[i], p.key[i], out_);
+      w_.origin_ids.prefetch(p.id[1], p.id[2], p.id[0]);
+    }
+    for (const Pending& p : pending_) {
+      Row& r = out_.rows[p.row];
+      r.origin = w_.origin(OriginKey{p.id[1], p.id[2], p.id[0]}, out_);
+      r.label = p.id[3];
+      r.added_at = p.id[4];
+      r.notes = p.id[5];
+    }
+    pending_.clear();
+  }
+
+  // The severity as one of the five static names (the cell's lower-cased
+  // copy in w_.lower does not outlive the row).
+  static std::string_view canonical_severity(std::string_view s) noexcept {
+    for (std::string_view name : {"info", "low", "medium", "high", "critical"}) {
+      if (s == name) return name;
+    }
+    return s;  // the file's configured default (config-checked), which outlives the load
   }
 
   const FileJob& job_;
@@ -644,6 +702,8 @@ class ChunkParser {
   ChunkOut& out_;
   std::uint32_t line_ = 0;
   std::optional<std::uint32_t> default_origin_;
+  std::vector<Pending>& pending_ = w_.pending;
+  std::array<std::vector<std::string>, Pending::batch>& owned_ = w_.owned;
 };
 
 }  // namespace

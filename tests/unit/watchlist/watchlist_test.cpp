@@ -303,6 +303,43 @@ TEST(WatchlistRouting, TheMixedOfacUsdtListIsRoutedByAddressSyntax) {
   EXPECT_NE(snap->lookup("3LtcaPbCj87CwJHnRX3vh7c2y9RZQqeSy8"), nullptr);
 }
 
+// Provenance strings are interned a batch of rows at a time; quoted fields
+// (unescaped into a buffer the next quoted row reuses) must keep their own
+// values, whatever the mix of quoted and plain rows around them.
+TEST(WatchlistCsv, EveryRowKeepsItsOwnProvenanceAcrossInterningBatches) {
+  TempDir tmp;
+  std::string csv = "address,label,incident,source,severity,added_at,notes\n";
+  auto address_of = [](int i) {
+    char buf[43];
+    std::snprintf(buf, sizeof buf, "0x%040x", i + 1);
+    return std::string(buf);
+  };
+  for (int i = 0; i < 100; ++i) {
+    const bool quoted = i % 3 == 0 || i % 7 == 0;
+    const std::string label = "label " + std::to_string(i);
+    csv += address_of(i) + "," + (quoted ? "\"" + label + ", quoted\"" : label) + ",inc-" + std::to_string(i % 4) +
+           ",src-" + std::to_string(i % 5) + "," + (i % 2 ? "HIGH" : "low") + ",2024-05-" + std::to_string(10 + i % 9) +
+           "," + (i % 5 == 0 ? "\"note " + std::to_string(i) + ", quoted\"" : "") + "\n";
+  }
+  tmp.write("l.csv", csv);
+  auto snap = load_ok(config_of({list_file("l", "l.csv")}), tmp.dir());
+  ASSERT_TRUE(snap);
+  ASSERT_EQ(snap->size(), 100u);
+  for (int i = 0; i < 100; ++i) {
+    const Entry* e = snap->find(address_of(i));
+    ASSERT_NE(e, nullptr) << i;
+    const Provenance p = e->provenance.front();
+    const bool quoted = i % 3 == 0 || i % 7 == 0;
+    EXPECT_EQ(p.label, "label " + std::to_string(i) + (quoted ? ", quoted" : "")) << i;
+    EXPECT_EQ(p.incident, "inc-" + std::to_string(i % 4)) << i;
+    EXPECT_EQ(p.source, "src-" + std::to_string(i % 5)) << i;
+    EXPECT_EQ(p.severity, i % 2 ? "high" : "low") << i;
+    EXPECT_EQ(p.added_at, "2024-05-" + std::to_string(10 + i % 9)) << i;
+    EXPECT_EQ(p.notes, i % 5 == 0 ? "note " + std::to_string(i) + ", quoted" : "") << i;
+    EXPECT_EQ(p.line, static_cast<std::uint32_t>(i + 2)) << i;
+  }
+}
+
 TEST(WatchlistMerge, DuplicatesWithinAndAcrossFilesMergeIntoOneEntry) {
   TempDir tmp;
   tmp.write("a.csv", "address,label\n" + std::string(evm_x_eip55) + ",first\n" + std::string(evm_x) + ",again\n");
