@@ -11,8 +11,12 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <span>
 #include <thread>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -349,12 +353,13 @@ struct Pending {
   std::size_t row = 0;                      // in ChunkOut::rows
   std::string_view text[fields];
   detail::InternTable::Key key[fields];
-  std::uint32_t id[fields] = {};
+  std::uint32_t id[fields];
 };
 
 struct Worker {
   detail::Arena arena;
-  std::vector<Pending> pending;
+  std::array<Pending, Pending::batch> pending;  // [0, pending_count): parsed rows not interned yet
+  std::size_t pending_count = 0;
   std::array<std::vector<std::string>, Pending::batch> owned;  // quoted fields of pending rows
   detail::InternTable string_ids;
   std::uint32_t strings = 1;  // id 0 = ""
@@ -428,21 +433,39 @@ bool read_at(int fd, std::uint64_t off, std::size_t n, std::string& buf, std::st
   return true;
 }
 
-// Splits a line without quotes into views (split_csv's rules for unquoted fields).
+// Splits a line without quotes into views (split_csv's rules for unquoted
+// fields). Commas are found 16 bytes at a time: a byte-by-byte scan of every
+// line was a sixth of a worker's time on a 10M-row list.
 void split_plain(std::string_view line, std::vector<std::string_view>& out) {
   out.clear();
-  std::size_t i = 0;
+  const char* p = line.data();
   const std::size_t n = line.size();
-  for (;;) {
-    while (i < n && (line[i] == ' ' || line[i] == '\t')) ++i;
-    const std::size_t b = i;
-    while (i < n && line[i] != ',') ++i;
-    std::string_view f = line.substr(b, i - b);
-    while (!f.empty() && (f.back() == ' ' || f.back() == '\t')) f.remove_suffix(1);
-    out.push_back(f);
-    if (i >= n) break;
-    ++i;
+  auto field = [&](std::size_t b, std::size_t e) {
+    while (b < e && (p[b] == ' ' || p[b] == '\t')) ++b;
+    while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t')) --e;
+    out.emplace_back(p + b, e - b);
+  };
+  std::size_t start = 0, i = 0;
+#ifdef __SSE2__
+  const __m128i comma = _mm_set1_epi8(',');
+  for (; i + 16 <= n; i += 16) {
+    auto mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), comma)));
+    while (mask != 0) {
+      const std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(mask));
+      field(start, at);
+      start = at + 1;
+      mask &= mask - 1;
+    }
   }
+#endif
+  for (; i < n; ++i) {
+    if (p[i] == ',') {
+      field(start, i);
+      start = i + 1;
+    }
+  }
+  field(start, n);
 }
 
 class ChunkParser {
@@ -647,13 +670,13 @@ class ChunkParser {
     // The row is accepted; its provenance strings are interned with the
     // next rows' (resolve()). Quoted fields live in w_.fields, which the
     // next quoted row overwrites: keep them with the pending row.
-    const std::size_t slot = pending_.size();
+    const std::size_t slot = w_.pending_count;
     if (quoted) {
       owned_[slot].swap(w_.fields);
       for (std::size_t i = 0; i < views.size(); ++i) views[i] = owned_[slot][i];
     }
     const std::string_view source = cell(FileJob::source_col), incident = cell(FileJob::incident_col);
-    Pending& p = pending_.emplace_back();
+    Pending& p = w_.pending[w_.pending_count++];  // reused: no per-row initialisation
     p.row = out_.rows.size();
     p.text[0] = canonical_severity(severity);
     p.text[1] = source.empty() ? std::string_view(job_.file->source) : source;
@@ -666,7 +689,7 @@ class ChunkParser {
       if (!p.text[i].empty()) w_.string_ids.prefetch(p.key[i]);
     }
     accept(0, 0, 0, 0);
-    if (pending_.size() == Pending::batch) resolve();
+    if (w_.pending_count == Pending::batch) resolve();
   }
 
   // Interns the provenance of the pending rows: their table slots were
@@ -674,18 +697,19 @@ class ChunkParser {
   // prefetched before any is looked up, so the cache misses of a batch
   // overlap instead of queueing one after another.
   void resolve() {
-    for (Pending& p : pending_) {
+    const std::span<Pending> pending(w_.pending.data(), w_.pending_count);
+    for (Pending& p : pending) {
       for (int i = 0; i < Pending::fields; ++i) p.id[i] = w_.intern(p.text[i], p.key[i], out_);
       w_.origin_ids.prefetch(p.id[1], p.id[2], p.id[0]);
     }
-    for (const Pending& p : pending_) {
+    for (const Pending& p : pending) {
       Row& r = out_.rows[p.row];
       r.origin = w_.origin(OriginKey{p.id[1], p.id[2], p.id[0]}, out_);
       r.label = p.id[3];
       r.added_at = p.id[4];
       r.notes = p.id[5];
     }
-    pending_.clear();
+    w_.pending_count = 0;
   }
 
   // The severity as one of the five static names (the cell's lower-cased
@@ -702,7 +726,6 @@ class ChunkParser {
   ChunkOut& out_;
   std::uint32_t line_ = 0;
   std::optional<std::uint32_t> default_origin_;
-  std::vector<Pending>& pending_ = w_.pending;
   std::array<std::vector<std::string>, Pending::batch>& owned_ = w_.owned;
 };
 

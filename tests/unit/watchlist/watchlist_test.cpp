@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <random>
 #include <set>
 #include <string>
 
@@ -337,6 +338,47 @@ TEST(WatchlistCsv, EveryRowKeepsItsOwnProvenanceAcrossInterningBatches) {
     EXPECT_EQ(p.added_at, "2024-05-" + std::to_string(10 + i % 9)) << i;
     EXPECT_EQ(p.notes, i % 5 == 0 ? "note " + std::to_string(i) + ", quoted" : "") << i;
     EXPECT_EQ(p.line, static_cast<std::uint32_t>(i + 2)) << i;
+  }
+}
+
+// Unquoted rows are split 16 bytes at a time: fields of every length (0 to
+// 40) at every offset, with spaces and tabs around them, come out trimmed
+// and in place.
+TEST(WatchlistCsv, PlainFieldsOfAnyLengthAndPaddingAreSplitAndTrimmed) {
+  TempDir tmp;
+  std::mt19937 rng(16);
+  auto pad = [&] {
+    static constexpr const char* pads[] = {"", " ", "\t", "  \t", "\t "};
+    return std::string(pads[rng() % 5]);
+  };
+  auto text = [&](char c) { return std::string(rng() % 41, c); };
+  struct Want {
+    std::string label, incident, added_at;
+  };
+  std::vector<Want> want;
+  std::string csv = "address,label,incident,added_at\n";
+  for (int i = 0; i < 300; ++i) {
+    char address[43];
+    std::snprintf(address, sizeof address, "0x%040x", i + 1);
+    Want w{text('l'), text('i'), text('d')};
+    if (!w.label.empty()) w.label += std::to_string(i);
+    csv += pad() + address + pad() + "," + pad() + w.label + pad() + "," + pad() + w.incident + pad() + "," +
+           pad() + w.added_at + pad() + "\n";
+    want.push_back(w);
+  }
+  tmp.write("l.csv", csv);
+  auto snap = load_ok(config_of({list_file("l", "l.csv")}), tmp.dir());
+  ASSERT_TRUE(snap);
+  ASSERT_EQ(snap->size(), 300u);
+  for (int i = 0; i < 300; ++i) {
+    char address[43];
+    std::snprintf(address, sizeof address, "0x%040x", i + 1);
+    const Entry* e = snap->find(address);
+    ASSERT_NE(e, nullptr) << i;
+    const Provenance p = e->provenance.front();
+    EXPECT_EQ(p.label, want[static_cast<std::size_t>(i)].label) << i;
+    EXPECT_EQ(p.incident, want[static_cast<std::size_t>(i)].incident) << i;
+    EXPECT_EQ(p.added_at, want[static_cast<std::size_t>(i)].added_at) << i;
   }
 }
 
