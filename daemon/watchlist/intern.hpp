@@ -12,6 +12,8 @@
 // Not thread-safe: each worker owns its tables.
 #pragma once
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -84,27 +86,54 @@ class InternTable {
   std::size_t size_ = 0;
 };
 
+namespace intern_detail {
+
+static_assert(std::endian::native == std::endian::little, "the word loads below assume little-endian");
+
+inline std::uint64_t load64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Bytes [o, o + 8) of the n bytes at p as a zero-padded little-endian word,
+// reading only bytes inside [p, p + n) and without a variable-size copy
+// (whose byte stores the following word load would stall on).
+inline std::uint64_t word_at(const char* p, std::size_t n, std::size_t o) noexcept {
+  if (o >= n) return 0;
+  const std::size_t r = n - o;
+  if (r >= 8) return load64(p + o);
+  if (n >= 8) return load64(p + n - 8) >> (8 * (8 - r));  // the last r bytes, from an in-range load
+  // n < 8 and o == 0: overlapping loads inside the string.
+  if (n >= 4) {
+    std::uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (std::uint64_t{hi} << (8 * (n - 4)));
+  }
+  const auto b = [p](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+  return b(0) | b(n / 2) << (8 * (n / 2)) | b(n - 1) << (8 * (n - 1));
+}
+
+}  // namespace intern_detail
+
 inline InternTable::Key InternTable::key_of(std::string_view s) noexcept {
   Key k;
-  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ (s.size() * 0xC2B2AE3D27D4EB4Full);
-  if (s.size() <= inline_bytes) {
-    std::memcpy(k.w, s.data(), s.size());
-    for (std::uint64_t w : k.w) {
-      h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
-      h ^= h >> 31;
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xC2B2AE3D27D4EB4Full);
+  auto mix = [&h](std::uint64_t w) {
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+  };
+  if (n <= inline_bytes) {
+    for (std::size_t i = 0; i < 3; ++i) {
+      k.w[i] = intern_detail::word_at(p, n, 8 * i);
+      mix(k.w[i]);
     }
   } else {
     k.inline_text = false;
-    const char* p = s.data();
-    for (std::size_t n = s.size(); n > 0;) {
-      std::uint64_t w = 0;
-      const std::size_t take = n < 8 ? n : 8;
-      std::memcpy(&w, p, take);
-      h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
-      h ^= h >> 31;
-      p += take;
-      n -= take;
-    }
+    for (std::size_t o = 0; o < n; o += 8) mix(intern_detail::word_at(p, n, o));
   }
   h *= 0x94D049BB133111EBull;
   h ^= h >> 29;

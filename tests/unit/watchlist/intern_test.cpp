@@ -2,6 +2,8 @@
 // std::unordered_map holding the same pairs.
 #include "watchlist/intern.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -47,6 +49,21 @@ TEST(InternTable, FindsEveryInsertedStringThroughGrowthAndNothingElse) {
     std::string changed = s;
     changed.back() = 'x';
     EXPECT_EQ(t.find(changed), InternTable::none);
+  }
+}
+
+TEST(InternTable, WordLoadsEqualAZeroPaddedCopyForEveryLengthAndOffset) {
+  // A buffer whose neighbours differ from the text, so reading outside it shows.
+  std::string buf(64, '#');
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (std::size_t i = 0; i < n; ++i) buf[8 + i] = static_cast<char>('A' + i);
+    const char* p = buf.data() + 8;
+    for (std::size_t o = 0; o < 48; o += 8) {
+      std::uint64_t want = 0;
+      if (o < n) std::memcpy(&want, p + o, std::min<std::size_t>(8, n - o));
+      EXPECT_EQ(intern_detail::word_at(p, n, o), want) << "n=" << n << " o=" << o;
+    }
+    for (std::size_t i = 0; i < n; ++i) buf[8 + i] = '#';
   }
 }
 
