@@ -1215,14 +1215,21 @@ LoadOutcome load(const config::WatchlistsConfig& cfg, const std::string& base_di
   b.set_twins(cfg.twins);
   b.set_threads(threads);
   LoadOutcome out;
-  for (const auto& f : cfg.files) {
-    if (!b.add_file(f, base_dir, out.error)) {
-      out.issues = b.issues();
-      out.issue_count = b.issue_count();
-      return out;
+  try {
+    for (const auto& f : cfg.files) {
+      if (!b.add_file(f, base_dir, out.error)) {
+        out.issues = b.issues();
+        out.issue_count = b.issue_count();
+        return out;
+      }
     }
+    out.snapshot = b.build();
+  } catch (const std::exception& e) {  // too many entries, out of memory: a failed load, not a crash
+    out.error = std::string("watchlist load failed: ") + e.what();
+    out.issues = b.issues();
+    out.issue_count = b.issue_count();
+    return out;
   }
-  out.snapshot = b.build();
   out.issues = out.snapshot->issues();
   out.issue_count = out.snapshot->issue_count();
   return out;
