@@ -1,22 +1,26 @@
 // Snapshot::version(): a content hash that does not depend on file order.
 //
-// Every LISTED entry is serialised on its own (u32/u64 little-endian; str =
-// u32 length + bytes):
+// The per-list part of a provenance record (file, list, incident, source,
+// severity: an Origin) is hashed once per origin:
+//   origin digest = first 16 bytes of SHA-256 of
+//     str(file) str(list) str(incident) str(source) str(severity)
+// (u32/u64 little-endian; str = u32 length + bytes). Every LISTED entry is
+// then serialised on its own:
 //   str(chain) str(address) u32(record count)
 //   per provenance record, sorted by (file, line, list, label, incident,
 //   source, severity, added_at, notes):
-//     str(file) u32(line) str(list) str(label) str(incident) str(source)
-//     str(severity) str(added_at) str(notes)
-// and digested with SHA-256. The 32-byte digests, read as big-endian
-// integers, are added modulo 2^256; the version is the hex SHA-256 of
+//     origin digest (16 bytes) u32(line) str(label) str(added_at) str(notes)
+// and digested with SHA-256: two 64-byte blocks for a typical entry instead
+// of four with the origin's strings spelled out, and no reads of them. The
+// 32-byte digests, read as big-endian integers, are added modulo 2^256; the
+// version is the hex SHA-256 of
 //   str("freezewatch-watchlist-v4") u8(twins evm_tron) u8(twins stacks_bitcoin)
 //   u64(listed entry count) sum (32 bytes, big-endian).
 // Derived twins are not hashed: they follow from the listed entries and the
-// two twin settings, which the header covers (v3 hashed every twin too: a
-// third of the work at ten million rows, for no information). Addition is
-// order-independent, so entries are visited in load order, on several
-// threads, with no sort and no per-entry buffer.
-// docs/watchlists.md repeats this; change both (and the tag).
+// two twin settings, which the header covers. Addition is order-independent,
+// so entries are visited in load order, on several threads, with no sort and
+// no per-entry buffer. docs/watchlists.md repeats this; change both (and the
+// tag).
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -35,6 +39,8 @@ namespace fw::watchlist::detail {
 namespace {
 
 // Builds one serialisation in a reusable buffer.
+using OriginDigest = std::array<std::uint8_t, 16>;
+
 class Writer {
  public:
   void clear() noexcept { len_ = 0; }
@@ -54,20 +60,25 @@ class Writer {
     room(4 + s.size());
     put_str(s);
   }
+  // The origin's fields (hashed once per origin).
+  void origin(const Provenance& p) {
+    str(p.file);
+    str(p.list);
+    str(p.incident);
+    str(p.source);
+    str(p.severity);
+  }
   // One record: sized once, then written without per-field checks (this
   // runs for every entry of the list).
-  void provenance(const Provenance& p) {
-    room(9 * 4 + p.file.size() + p.list.size() + p.label.size() + p.incident.size() + p.source.size() +
-         p.severity.size() + p.added_at.size() + p.notes.size());
-    put_str(p.file);
-    put32(p.line);
-    put_str(p.list);
-    put_str(p.label);
-    put_str(p.incident);
-    put_str(p.source);
-    put_str(p.severity);
-    put_str(p.added_at);
-    put_str(p.notes);
+  void record(const OriginDigest& origin, std::uint32_t line, std::string_view label, std::string_view added_at,
+              std::string_view notes) {
+    room(origin.size() + 4 * 4 + label.size() + added_at.size() + notes.size());
+    std::memcpy(buf_.data() + len_, origin.data(), origin.size());
+    len_ += origin.size();
+    put32(line);
+    put_str(label);
+    put_str(added_at);
+    put_str(notes);
   }
   std::string_view bytes() const noexcept { return {buf_.data(), len_}; }
 
@@ -114,28 +125,29 @@ auto as_tuple(const Provenance& p) {
   return std::tie(p.file, p.line, p.list, p.label, p.incident, p.source, p.severity, p.added_at, p.notes);
 }
 
-void sum_range(const Store& s, std::size_t from, std::size_t to, Sum& sum) {
+void sum_range(const Store& s, const std::vector<OriginDigest>& origins, std::size_t from, std::size_t to, Sum& sum) {
   Writer w;
   std::uint8_t md[32];
-  std::vector<Provenance> several;
-  // Entries are read in order, but each names an origin and strings spread
-  // over tables and an arena larger than the cache: fetch those ahead, in
-  // two steps (the table slots 16 entries ahead, the bytes they point at 8
-  // ahead), so that their misses overlap instead of stalling every entry.
+  std::vector<std::uint32_t> several;
+  auto put = [&](std::uint32_t record) {
+    const Record& r = s.records[record];
+    w.record(origins[r.origin], r.line, s.strings[r.label], s.strings[r.added_at], s.strings[r.notes]);
+  };
+  // Entries are read in order, but each names strings spread over a table
+  // and an arena larger than the cache: fetch those ahead, in two steps (the
+  // table slots 16 entries ahead, the bytes they point at 8 ahead), so that
+  // their misses overlap instead of stalling every entry.
   auto first_record = [&](std::size_t i) -> const Record& { return s.records[Store::first_of(s.entries[i].provenance)]; };
   auto prefetch_slots = [&](std::size_t i) {
     const Record& r = first_record(i);
-    __builtin_prefetch(&s.origins[r.origin]);
+    __builtin_prefetch(&origins[r.origin]);
     __builtin_prefetch(&s.strings[r.label]);
     __builtin_prefetch(&s.strings[r.added_at]);
   };
   auto prefetch_bytes = [&](std::size_t i) {
     const Record& r = first_record(i);
-    const Origin& o = s.origins[r.origin];
     __builtin_prefetch(s.strings[r.label].data());
     __builtin_prefetch(s.strings[r.added_at].data());
-    __builtin_prefetch(&s.strings[o.incident]);
-    __builtin_prefetch(&s.strings[o.source]);
   };
   for (std::size_t i = from; i < to; ++i) {  // load order: memory is read sequentially
     if (i + 16 < to) prefetch_slots(i + 16);
@@ -148,13 +160,14 @@ void sum_range(const Store& s, std::size_t from, std::size_t to, Sum& sum) {
     w.u32(static_cast<std::uint32_t>(count));
     const std::uint32_t first = Store::first_of(e.provenance);
     if (count == 1) {
-      w.provenance(s.provenance(first, no_original));
+      put(first);
     } else {
       several.clear();
-      for (std::uint32_t r = first; r < first + count; ++r) several.push_back(s.provenance(r, no_original));
-      std::sort(several.begin(), several.end(),
-                [](const Provenance& a, const Provenance& b) { return as_tuple(a) < as_tuple(b); });
-      for (const auto& p : several) w.provenance(p);
+      for (std::uint32_t r = first; r < first + count; ++r) several.push_back(r);
+      std::sort(several.begin(), several.end(), [&s](std::uint32_t a, std::uint32_t b) {
+        return as_tuple(s.provenance(a, no_original)) < as_tuple(s.provenance(b, no_original));
+      });
+      for (std::uint32_t r : several) put(r);
     }
     address::sha256_into(w.bytes().data(), w.bytes().size(), md);
     sum.add_digest(md);
@@ -166,16 +179,29 @@ void sum_range(const Store& s, std::size_t from, std::size_t to, Sum& sum) {
 std::string compute_version(const Store& s, unsigned threads) {
   const std::size_t n = s.listed;  // entries [0, listed): twins are not hashed
   threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(n / 65536 + 1)));
+  std::vector<OriginDigest> origins(s.origins.size());
+  {
+    Writer w;
+    std::uint8_t md[32];
+    for (std::size_t o = 0; o < origins.size(); ++o) {
+      const Origin& x = s.origins[o];
+      w.clear();
+      w.origin(Provenance{s.strings[x.file], 0, s.strings[x.list], {}, s.strings[x.incident], s.strings[x.source],
+                          s.strings[x.severity], {}, {}});
+      address::sha256_into(w.bytes().data(), w.bytes().size(), md);
+      std::memcpy(origins[o].data(), md, origins[o].size());
+    }
+  }
   std::vector<Sum> sums(threads);
   if (threads == 1) {
-    sum_range(s, 0, n, sums[0]);
+    sum_range(s, origins, 0, n, sums[0]);
   } else {
     std::vector<std::thread> ts;
     const std::size_t per = (n + threads - 1) / threads;
     for (unsigned t = 1; t < threads; ++t) {
-      ts.emplace_back([&, t] { sum_range(s, std::min(n, per * t), std::min(n, per * (t + 1)), sums[t]); });
+      ts.emplace_back([&, t] { sum_range(s, origins, std::min(n, per * t), std::min(n, per * (t + 1)), sums[t]); });
     }
-    sum_range(s, 0, std::min(n, per), sums[0]);
+    sum_range(s, origins, 0, std::min(n, per), sums[0]);
     for (auto& t : ts) t.join();
   }
   Sum total;
