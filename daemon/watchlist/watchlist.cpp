@@ -1178,7 +1178,9 @@ std::shared_ptr<const Snapshot> Builder::build() {
     std::exception_ptr failed;
     std::thread hasher([&] {
       try {
-        snap->version_ = detail::compute_version(*im.store, threads);
+        // One thread fewer than the twins use: more runnable threads than
+        // cores only made the twins' per-block barriers wait longer.
+        snap->version_ = detail::compute_version(*im.store, threads - 1);
       } catch (...) {
         failed = std::current_exception();
       }
