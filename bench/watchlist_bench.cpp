@@ -4,6 +4,7 @@
 //
 //   watchlist_bench [ROWS] [--quick] [--threads=N] [--lookup-seconds=S]
 //                   [--reloads=N] [--keep-dir] [--seed=N] [--load-only] [--csv=FILE]
+//                   [--no-twins]
 //   FW_BENCH_WATCHLIST_ROWS=ROWS watchlist_bench
 //
 // ROWS defaults to 10,000,000 (--quick: 1,000,000). Phases:
@@ -60,6 +61,7 @@ struct Options {
   int reloads = 1;
   bool keep_dir = false;
   bool load_only = false;  // stop after the initial load (for profiling)
+  bool twins = true;       // --no-twins: as with watchlists.twins.evm_tron: false
   std::string csv;         // use this CSV instead of generating one (no lookup phases)
   std::uint64_t seed = 42;
 };
@@ -316,6 +318,8 @@ Options parse_options(int argc, char** argv) {
     } else if (const char* v = value("--csv=")) {
       o.csv = v;
       o.load_only = true;
+    } else if (a == "--no-twins") {
+      o.twins = false;
     } else if (a == "--keep-dir") {
       o.keep_dir = true;
     } else if (const char* v = value("--threads=")) {
@@ -331,7 +335,7 @@ Options parse_options(int argc, char** argv) {
     } else {
       std::printf(
           "usage: watchlist_bench [ROWS] [--quick] [--threads=N] [--lookup-seconds=S] [--reloads=N] [--keep-dir] "
-          "[--seed=N] [--load-only] [--csv=FILE]\n  ROWS default 10000000 (or FW_BENCH_WATCHLIST_ROWS); --quick = 1000000\n");
+          "[--seed=N] [--load-only] [--csv=FILE] [--no-twins]\n  ROWS default 10000000 (or FW_BENCH_WATCHLIST_ROWS); --quick = 1000000\n");
       std::exit(a == "--help" ? 0 : 2);
     }
   }
@@ -355,8 +359,8 @@ int main(int argc, char** argv) {
   std::string csv = dir + "/watchlist.csv";
   const std::string sample_path = dir + "/sample.txt";
 
-  std::printf("watchlist_bench: %zu rows, %u load thread%s for the initial load, twins evm_tron on\n", o.rows,
-              threads, threads == 1 ? "" : "s");
+  std::printf("watchlist_bench: %zu rows, %u load thread%s for the initial load, twins evm_tron %s\n", o.rows,
+              threads, threads == 1 ? "" : "s", o.twins ? "on" : "off");
   std::printf("  machine: %u hardware threads, load average %s at start\n", std::thread::hardware_concurrency(),
               loadavg().c_str());
 
@@ -375,7 +379,8 @@ int main(int argc, char** argv) {
     }
   }
 
-  config::WatchlistsConfig cfg;  // twins: defaults (evm_tron on)
+  config::WatchlistsConfig cfg;  // twins: defaults (evm_tron on) unless --no-twins
+  if (!o.twins) cfg.twins = config::TwinsConfig{false, false};
   config::WatchlistFile wf;
   wf.name = "bench";
   wf.path = csv;
