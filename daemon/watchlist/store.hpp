@@ -23,6 +23,8 @@
 // and then in the Snapshot.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -43,6 +45,8 @@ __extension__ using uint128 = unsigned __int128;
 class Arena {
  public:
   std::string_view copy(std::string_view s);
+  // n contiguous bytes (n > 0) for the caller to fill.
+  char* allocate(std::size_t n);
   std::size_t bytes_reserved() const noexcept { return reserved_; }
 
  private:
@@ -137,6 +141,24 @@ class Index {
     ++size_;
   }
 
+  // insert_new() from several threads at once, for ids whose addresses are
+  // all distinct and absent: a slot is claimed by setting its tag with a
+  // compare-and-swap. No find() may run meanwhile; add_size() afterwards.
+  void insert_new_concurrent(std::uint64_t h, std::uint32_t id) noexcept {
+    const std::uint8_t tag = tag_of(h);
+    for (std::size_t i = home(h);;) {
+      std::atomic_ref<std::uint8_t> t(tags_[i]);
+      std::uint8_t expected = 0;
+      if (t.load(std::memory_order_relaxed) == 0 &&
+          t.compare_exchange_strong(expected, tag, std::memory_order_relaxed)) {
+        ids_[i] = id;  // read only after the inserting threads are joined
+        return;
+      }
+      if (++i == cap_) i = 0;
+    }
+  }
+  void add_size(std::size_t n) noexcept { size_ += n; }
+
   // find(), and when absent inserts `id` and returns none.
   template <class AddressOf>
   std::uint32_t find_or_insert(std::uint64_t h, std::string_view a, std::uint32_t id, AddressOf&& address_of) {
@@ -228,5 +250,30 @@ const Store* store_by_id(std::uint32_t id) noexcept;
 // Hex SHA-256 over the store's content, independent of load order
 // (docs/watchlists.md, "Version"), computed on `threads` threads.
 std::string compute_version(const Store& s, unsigned threads = 1);
+
+struct Sum;  // version.cpp
+
+// The same, shared out in ranges of entries to threads that may join at
+// different times: each calls work() until no range is left; then one
+// calls finish(). Reads entries [0, s.listed) only, so it may run while
+// twins are appended, as long as `entries` does not reallocate.
+class VersionJob {
+ public:
+  static constexpr std::size_t range = 1 << 16;  // entries a thread takes at a time
+  explicit VersionJob(const Store& s);
+  ~VersionJob();
+  VersionJob(const VersionJob&) = delete;
+  VersionJob& operator=(const VersionJob&) = delete;
+  void work();
+  std::string finish();
+
+ private:
+  const Store& s_;
+  const std::size_t n_;
+  std::vector<std::array<std::uint8_t, 16>> origins_;  // origin digests
+  std::atomic<std::size_t> next_{0};
+  std::mutex mu_;
+  std::unique_ptr<Sum> total_;
+};
 
 }  // namespace fw::watchlist::detail

@@ -99,7 +99,9 @@ class Writer {
   std::size_t len_ = 0;
 };
 
-// A 256-bit sum, little-endian limbs.
+}  // namespace
+
+// A 256-bit sum, little-endian limbs (declared in store.hpp for VersionJob).
 struct Sum {
   std::array<std::uint64_t, 4> limb{};
   void add(const std::array<std::uint64_t, 4>& v) noexcept {
@@ -120,6 +122,8 @@ struct Sum {
     add(v);
   }
 };
+
+namespace {
 
 auto as_tuple(const Provenance& p) {
   return std::tie(p.file, p.line, p.list, p.label, p.incident, p.source, p.severity, p.added_at, p.notes);
@@ -176,49 +180,56 @@ void sum_range(const Store& s, const std::vector<OriginDigest>& origins, std::si
 
 }  // namespace
 
-std::string compute_version(const Store& s, unsigned threads) {
-  const std::size_t n = s.listed;  // entries [0, listed): twins are not hashed
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(n / 65536 + 1)));
-  std::vector<OriginDigest> origins(s.origins.size());
-  {
-    Writer w;
-    std::uint8_t md[32];
-    for (std::size_t o = 0; o < origins.size(); ++o) {
-      const Origin& x = s.origins[o];
-      w.clear();
-      w.origin(Provenance{s.strings[x.file], 0, s.strings[x.list], {}, s.strings[x.incident], s.strings[x.source],
-                          s.strings[x.severity], {}, {}});
-      address::sha256_into(w.bytes().data(), w.bytes().size(), md);
-      std::memcpy(origins[o].data(), md, origins[o].size());
-    }
+VersionJob::VersionJob(const Store& s) : s_(s), n_(s.listed), total_(std::make_unique<Sum>()) {  // entries [0, listed): twins are not hashed
+  origins_.resize(s.origins.size());
+  Writer w;
+  std::uint8_t md[32];
+  for (std::size_t o = 0; o < origins_.size(); ++o) {
+    const Origin& x = s.origins[o];
+    w.clear();
+    w.origin(Provenance{s.strings[x.file], 0, s.strings[x.list], {}, s.strings[x.incident], s.strings[x.source],
+                        s.strings[x.severity], {}, {}});
+    address::sha256_into(w.bytes().data(), w.bytes().size(), md);
+    std::memcpy(origins_[o].data(), md, origins_[o].size());
   }
-  std::vector<Sum> sums(threads);
-  if (threads == 1) {
-    sum_range(s, origins, 0, n, sums[0]);
-  } else {
-    std::vector<std::thread> ts;
-    const std::size_t per = (n + threads - 1) / threads;
-    for (unsigned t = 1; t < threads; ++t) {
-      ts.emplace_back([&, t] { sum_range(s, origins, std::min(n, per * t), std::min(n, per * (t + 1)), sums[t]); });
-    }
-    sum_range(s, origins, 0, std::min(n, per), sums[0]);
-    for (auto& t : ts) t.join();
-  }
-  Sum total;
-  for (const Sum& x : sums) total.add(x.limb);
+}
 
+VersionJob::~VersionJob() = default;
+
+void VersionJob::work() {
+  Sum mine;
+  for (;;) {
+    const std::size_t from = next_.fetch_add(range, std::memory_order_relaxed);
+    if (from >= n_) break;
+    sum_range(s_, origins_, from, std::min(n_, from + range), mine);
+  }
+  std::lock_guard lk(mu_);
+  total_->add(mine.limb);
+}
+
+std::string VersionJob::finish() {
   Writer w;
   w.str("freezewatch-watchlist-v4");
-  w.u8(s.twins.evm_tron ? 1 : 0);
-  w.u8(s.twins.stacks_bitcoin ? 1 : 0);
-  w.u64(n);
+  w.u8(s_.twins.evm_tron ? 1 : 0);
+  w.u8(s_.twins.stacks_bitcoin ? 1 : 0);
+  w.u64(n_);
   std::string bytes(w.bytes());
   for (int i = 3; i >= 0; --i) {
-    for (int j = 7; j >= 0; --j) bytes.push_back(static_cast<char>(total.limb[static_cast<std::size_t>(i)] >> (8 * j)));
+    for (int j = 7; j >= 0; --j) bytes.push_back(static_cast<char>(total_->limb[static_cast<std::size_t>(i)] >> (8 * j)));
   }
   std::uint8_t md[32];
   address::sha256_into(bytes.data(), bytes.size(), md);
   return hex_encode(md, 32);
+}
+
+std::string compute_version(const Store& s, unsigned threads) {
+  VersionJob job(s);
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(s.listed / VersionJob::range + 1)));
+  std::vector<std::thread> ts;
+  for (unsigned t = 1; t < threads; ++t) ts.emplace_back([&job] { job.work(); });
+  job.work();
+  for (auto& t : ts) t.join();
+  return job.finish();
 }
 
 }  // namespace fw::watchlist::detail

@@ -148,25 +148,26 @@ void unregister_store(std::uint32_t id) noexcept {
 
 namespace detail {
 
-std::string_view Arena::copy(std::string_view s) {
-  if (s.empty()) return {};
-  if (s.size() > left_) {
-    // Large strings get a chunk of their own so a chunk's tail is not wasted.
-    const std::size_t size = std::max(chunk_size, s.size());
+char* Arena::allocate(std::size_t n) {
+  if (n > left_) {
+    // Large blocks get a chunk of their own so a chunk's tail is not wasted.
+    const std::size_t size = std::max(chunk_size, n);
     chunks_.push_back(std::make_unique_for_overwrite<char[]>(size));
     reserved_ += size;
-    if (size == chunk_size) {
-      cur_ = chunks_.back().get();
-      left_ = size;
-    } else {
-      std::memcpy(chunks_.back().get(), s.data(), s.size());
-      return {chunks_.back().get(), s.size()};
-    }
+    if (size != chunk_size) return chunks_.back().get();
+    cur_ = chunks_.back().get();
+    left_ = size;
   }
   char* out = cur_;
+  cur_ += n;
+  left_ -= n;
+  return out;
+}
+
+std::string_view Arena::copy(std::string_view s) {
+  if (s.empty()) return {};
+  char* out = allocate(s.size());
   std::memcpy(out, s.data(), s.size());
-  cur_ += s.size();
-  left_ -= s.size();
   return {out, s.size()};
 }
 
@@ -833,9 +834,14 @@ struct Builder::Impl {
     return n;
   }
 
-  // Adds the twins of the listed entries as derived entries (twins.hpp),
-  // computed on `threads` threads in blocks and inserted in entry order. A
-  // twin that is listed itself is left alone.
+  // Adds the twins of the listed entries as derived entries (twins.hpp), in
+  // blocks, entirely on `threads` threads: each derives the twins of its
+  // share of a block and drops those listed themselves (the index is only
+  // read then); ids and arena space are handed out in entry order; then each
+  // writes its entries and inserts them into the index concurrently. Twins
+  // are distinct from one another (a twin is a function of its original's
+  // key, and distinct originals have distinct keys), so no insert needs to
+  // look for another.
   void add_twins(const config::TwinsConfig& twins, unsigned threads) {
     if (!twins.evm_tron && !twins.stacks_bitcoin) return;
     auto& s = *store;
@@ -850,10 +856,13 @@ struct Builder::Impl {
     struct Part {
       std::vector<Twin> twins;
       std::string text;
+      std::uint32_t first_id = 0;
+      char* region = nullptr;
     };
     std::vector<Part> parts(threads);
     std::vector<address::Address> scratch(threads);
     std::vector<std::string> text(threads);
+    auto address_of = [&s](std::uint32_t e) { return s.entries[e].address; };
     for (std::uint32_t b0 = 0; b0 < listed; b0 += twin_block) {
       const std::uint32_t b1 = std::min<std::uint32_t>(listed, b0 + twin_block);
       const std::uint32_t per = (b1 - b0 + threads - 1) / threads;
@@ -866,31 +875,37 @@ struct Builder::Impl {
           const Entry& en = s.entries[e];
           Chain chain = Chain::evm;
           if (!detail::twin_text(en.chain, en.address, twins, scratch[t], text[t], chain)) continue;
-          part.twins.push_back(Twin{e, static_cast<std::uint32_t>(part.text.size()), detail::hash_address(text[t]),
+          const std::uint64_t h = detail::hash_address(text[t]);
+          if (s.index.find(h, text[t], address_of) != detail::Index::none) continue;  // listed itself
+          part.twins.push_back(Twin{e, static_cast<std::uint32_t>(part.text.size()), h,
                                     static_cast<std::uint16_t>(text[t].size()), chain});
           part.text += text[t];
         }
       });
       std::size_t n = 0;
       for (const Part& p : parts) n += p.twins.size();
-      reserve(n, 0);
-      for (const Part& p : parts) {
-        const std::size_t n_twins = p.twins.size();
-        for (std::size_t i = 0; i < n_twins; ++i) {
-          if (i + prefetch_distance < n_twins) s.index.prefetch(p.twins[i + prefetch_distance].hash);
-          const Twin& t = p.twins[i];
-          const std::string_view text(p.text.data() + t.off, t.len);
-          const auto id = static_cast<std::uint32_t>(s.entries.size());
-          // Listed itself (or, defensively, derived already): leave it alone.
-          if (s.index.find_or_insert(t.hash, text, id, [&s](std::uint32_t e) { return s.entries[e].address; }) !=
-              detail::Index::none) {
-            continue;
-          }
-          const auto count = static_cast<std::uint32_t>(s.entries[t.original].provenance.size());
-          s.entries.push_back(
-              Entry{s.arena.copy(text), t.chain, detail::Store::make_list(&s, t.original, detail::derived_bit | count)});
-        }
+      if (n == 0) continue;
+      reserve(n, 0);  // room in the index now: nothing may grow it while the threads insert
+      for (Part& p : parts) {
+        p.first_id = static_cast<std::uint32_t>(s.entries.size());
+        s.entries.resize(s.entries.size() + p.twins.size());
+        p.region = p.text.empty() ? nullptr : s.arena.allocate(p.text.size());
       }
+      run_on_threads(threads, [&](unsigned t) {
+        const Part& p = parts[t];
+        if (p.twins.empty()) return;
+        std::memcpy(p.region, p.text.data(), p.text.size());
+        for (std::size_t i = 0; i < p.twins.size(); ++i) {
+          if (i + prefetch_distance < p.twins.size()) s.index.prefetch(p.twins[i + prefetch_distance].hash);
+          const Twin& tw = p.twins[i];
+          const auto id = static_cast<std::uint32_t>(p.first_id + i);
+          const auto count = static_cast<std::uint32_t>(s.entries[tw.original].provenance.size());
+          s.entries[id] = Entry{std::string_view(p.region + tw.off, tw.len), tw.chain,
+                                detail::Store::make_list(&s, tw.original, detail::derived_bit | count)};
+          s.index.insert_new_concurrent(tw.hash, id);
+        }
+      });
+      s.index.add_size(n);
     }
   }
 
@@ -1169,30 +1184,31 @@ std::shared_ptr<const Snapshot> Builder::build() {
   im.store->twins = twins_;
   auto snap = std::make_shared<Snapshot>();
   // The version hashes the listed entries only, so with more than one thread
-  // it is computed while the twins are derived and inserted (their insertion
-  // is serial and would leave a core idle). Entries must not move meanwhile:
-  // room for every possible twin is reserved first.
+  // a thread starts on it while the twins are derived and inserted on all of
+  // them, and this one joins it when the twins are done. Entries must not
+  // move meanwhile: room for every possible twin is reserved first.
   const std::size_t twinnable = im.twinnable(twins_);
   if (threads > 1 && twinnable > 0) {
     im.reserve(twinnable, 0);
+    detail::VersionJob job(*im.store);
     std::exception_ptr failed;
     std::thread hasher([&] {
       try {
-        // One thread fewer than the twins use: more runnable threads than
-        // cores only made the twins' per-block barriers wait longer.
-        snap->version_ = detail::compute_version(*im.store, threads - 1);
+        job.work();
       } catch (...) {
         failed = std::current_exception();
       }
     });
     try {
       im.add_twins(twins_, threads);
+      job.work();
     } catch (...) {
       hasher.join();
       throw;
     }
     hasher.join();
     if (failed) std::rethrow_exception(failed);
+    snap->version_ = job.finish();
   } else {
     im.add_twins(twins_, threads);
     snap->version_ = detail::compute_version(*im.store, threads);
