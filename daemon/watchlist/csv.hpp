@@ -63,6 +63,24 @@ class LineReader {
   std::string error_;
 };
 
+// Spaces and tabs around a field or line removed.
+inline std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A UTF-8 byte order mark at the start of a file removed.
+inline std::string_view strip_bom(std::string_view s) noexcept {
+  if (s.size() >= 3 && s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
+  return s;
+}
+
+// ASCII only: std::tolower asks the locale for every character.
+inline void to_lower_ascii(std::string& s) noexcept {
+  for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+
 // The excerpt of a line shown in a LoadIssue: at most 120 bytes, cut on a
 // UTF-8 boundary, with "..." when cut.
 std::string excerpt(std::string_view line);
