@@ -92,37 +92,6 @@ bool LineReader::open(const std::string& path, std::string& error) {
   return true;
 }
 
-bool LineReader::count_lines(std::size_t& lines, std::string& error) {
-  lines = 0;
-  char last = '\n';
-  for (;;) {
-    const ssize_t got = ::read(fd_, buf_.data(), buf_.size());
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      error = std::strerror(errno);
-      return false;
-    }
-    if (got == 0) break;
-    const char* p = buf_.data();
-    const char* const e = p + got;
-    while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(e - p)))) != nullptr) {
-      ++lines;
-      ++p;
-    }
-    last = buf_[static_cast<std::size_t>(got) - 1];
-  }
-  if (last != '\n') ++lines;
-  if (::lseek(fd_, 0, SEEK_SET) != 0) {
-    error = std::strerror(errno);
-    return false;
-  }
-  begin_ = end_ = 0;
-  base_ = 0;
-  eof_ = false;
-  line_no_ = 0;
-  return true;
-}
-
 bool LineReader::fill() {
   if (begin_ > 0) {
     std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);

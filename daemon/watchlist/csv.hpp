@@ -41,9 +41,6 @@ class LineReader {
   bool open(const std::string& path, std::string& error);
   // The opened file as fstat() saw it.
   const FileStamp& stamp() const noexcept { return stamp_; }
-  // Counts '\n' (plus a final unterminated line) by reading the whole file
-  // once, then rewinds. Used to reserve memory before a large load.
-  bool count_lines(std::size_t& lines, std::string& error);
 
   Status next(std::string_view& line);
   std::uint32_t line_number() const noexcept { return line_no_; }
