@@ -105,6 +105,12 @@ std::optional<std::uint8_t> stacks_version_for_bitcoin(std::uint8_t bitcoin_vers
 std::string stacks_address(std::uint8_t version, const std::uint8_t* hash160);
 // base58check(0x41 || bytes20): "T...".
 std::string tron_address(const std::uint8_t* bytes20);
+// The same, appended to `out` (no allocation when it has room).
+void append_tron_address(const std::uint8_t* bytes20, std::string& out);
+// The 25 bytes (version, payload, checksum) of 34 base58 characters, WITHOUT
+// checking the checksum or the version; false when they do not decode to
+// exactly 25 bytes. For text already known to be a canonical TRON address.
+bool tron_bytes(std::string_view base58_34, std::uint8_t out[25]) noexcept;
 // base58check(version || hash160): "1..." for 0, "3..." for 5, ...
 std::string bitcoin_base58_address(std::uint8_t version, const std::uint8_t* hash160);
 // "0x" + 40 lower-case hex digits (the canonical EVM form).

@@ -27,23 +27,41 @@ int base58_digit(char c) noexcept {
 void base58_append(const std::uint8_t* p, std::size_t n, std::string& out) {
   std::size_t zeros = 0;
   while (zeros < n && p[zeros] == 0) ++zeros;
-  // Base-58 digits, least significant first; log(256)/log(58) < 1.37.
-  std::uint8_t digits[max_bytes * 137 / 100 + 1];
-  std::size_t len = 0;
-  for (std::size_t i = zeros; i < n; ++i) {
-    std::uint32_t carry = p[i];
-    for (std::size_t j = 0; j < len; ++j) {
-      carry += static_cast<std::uint32_t>(digits[j]) << 8;
-      digits[j] = static_cast<std::uint8_t>(carry % 58);
-      carry /= 58;
+  // Long division in limbs of 58^5 (< 2^30), least significant first, fed up
+  // to 32 bits at a time so that every step fits in 64 bits and divides by a
+  // constant: a quarter of the steps of byte-at-a-time (the TRON twins of a
+  // large EVM list are encoded here).
+  constexpr std::uint64_t pow58_5 = 656356768ull;
+  std::uint64_t limb[(max_bytes + 4) * 137 / 500 + 2];  // n <= max_bytes + 4 (base58check)
+  std::size_t used = 0;
+  auto feed = [&](std::uint64_t carry, unsigned bits) {
+    for (std::size_t j = 0; j < used; ++j) {
+      carry += limb[j] << bits;
+      limb[j] = carry % pow58_5;
+      carry /= pow58_5;
     }
     while (carry) {
-      digits[len++] = static_cast<std::uint8_t>(carry % 58);
-      carry /= 58;
+      limb[used++] = carry % pow58_5;
+      carry /= pow58_5;
+    }
+  };
+  std::size_t i = zeros;
+  for (const std::size_t head = (n - zeros) % 4; i < zeros + head; ++i) feed(p[i], 8);
+  for (; i < n; i += 4) {
+    feed(std::uint64_t{p[i]} << 24 | std::uint64_t{p[i + 1]} << 16 | std::uint64_t{p[i + 2]} << 8 | p[i + 3], 32);
+  }
+  char digits[sizeof limb / sizeof limb[0] * 5];
+  std::size_t len = 0;
+  for (std::size_t j = 0; j < used; ++j) {
+    std::uint64_t v = limb[j];
+    for (int k = 0; k < 5; ++k) {
+      digits[len++] = base58_alphabet[v % 58];
+      v /= 58;
     }
   }
+  while (len > 0 && digits[len - 1] == '1') --len;  // the top limb's leading zeros
   out.append(zeros, '1');
-  while (len) out.push_back(base58_alphabet[digits[--len]]);
+  while (len) out.push_back(digits[--len]);
 }
 
 void base58check_append(const std::uint8_t* payload, std::size_t n, std::string& out) {

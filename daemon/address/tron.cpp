@@ -66,4 +66,12 @@ std::string tron_address(const std::uint8_t* bytes20) {
   return s;
 }
 
+void append_tron_address(const std::uint8_t* bytes20, std::string& out) { detail::append_tron(bytes20, out); }
+
+bool tron_bytes(std::string_view base58_34, std::uint8_t out[25]) noexcept {
+  if (base58_34.size() != 34) return false;
+  const detail::Decoded d = detail::base58_decode(base58_34, out, 25);
+  return d.status == detail::DecodeStatus::ok && d.size == 25;
+}
+
 }  // namespace fw::address

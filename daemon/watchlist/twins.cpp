@@ -1,6 +1,5 @@
 #include "watchlist/twins.hpp"
 
-#include <array>
 #include <cstring>
 
 #include "address/hash.hpp"
@@ -90,107 +89,15 @@ namespace detail {
 
 namespace {
 
-constexpr char kBase58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 constexpr char kHex[] = "0123456789abcdef";
-constexpr std::uint64_t kPow58_5 = 656356768ull;  // 58^5
-
-constexpr std::array<std::int8_t, 128> make_base58_table() {
-  std::array<std::int8_t, 128> t{};
-  for (auto& v : t) v = -1;
-  for (int i = 0; i < 58; ++i) t[static_cast<unsigned char>(kBase58[i])] = static_cast<std::int8_t>(i);
-  return t;
-}
-constexpr auto kBase58Table = make_base58_table();
-
-void checksum4(const std::uint8_t* p, std::size_t n, std::uint8_t out[4]) {
-  unsigned char a[32], b[32];
-  address::sha256_into(p, n, a);
-  address::sha256_into(a, 32, b);
-  std::memcpy(out, b, 4);
-}
-
-// base58 of 25 bytes whose first byte is not zero (no leading '1's): long
-// division in limbs of 58^5 (< 2^30), fed 32 bits at a time (1 + 6 words),
-// so that every step fits in 64 bits and divides by a constant.
-void base58_25(const std::uint8_t in[25], std::string& out) {
-  std::uint64_t limb[7] = {};  // little-endian base 58^5: 35 digits > 25 * log58(256)
-  int used = 0;
-  auto feed = [&](std::uint64_t carry, unsigned bits) {
-    for (int j = 0; j < used; ++j) {
-      carry += limb[j] << bits;
-      limb[j] = carry % kPow58_5;
-      carry /= kPow58_5;
-    }
-    while (carry) {
-      limb[used++] = carry % kPow58_5;
-      carry /= kPow58_5;
-    }
-  };
-  feed(in[0], 8);
-  for (int i = 1; i < 25; i += 4) {
-    feed(std::uint64_t{in[i]} << 24 | std::uint64_t{in[i + 1]} << 16 | std::uint64_t{in[i + 2]} << 8 | in[i + 3], 32);
-  }
-  char digits[35];
-  int n = 0;
-  for (int j = 0; j < used; ++j) {
-    std::uint64_t v = limb[j];
-    for (int k = 0; k < 5; ++k) {
-      digits[n++] = kBase58[v % 58];
-      v /= 58;
-    }
-  }
-  while (n > 0 && digits[n - 1] == '1') --n;  // leading zeros of the top limb
-  out.resize(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = digits[n - 1 - i];
-}
-
-// Decodes 34 base58 characters into 25 bytes; false on a bad character or
-// a value that does not fit. Digits are taken five at a time (58^5 < 2^30)
-// into limbs of 32 bits.
-bool unbase58_34(std::string_view s, std::uint8_t out[25]) {
-  if (s.size() != 34) return false;
-  std::uint64_t limb[8] = {};  // little-endian base 2^32
-  int used = 0;
-  std::size_t i = 0;
-  while (i < 34) {
-    const std::size_t k = i == 0 ? 4 : 5;  // 34 = 4 + 6 * 5
-    std::uint64_t carry = 0, mult = 1;
-    for (std::size_t e = i + k; i < e; ++i) {
-      const auto u = static_cast<unsigned char>(s[i]);
-      const int d = u < 128 ? kBase58Table[u] : -1;
-      if (d < 0) return false;
-      carry = carry * 58 + static_cast<std::uint64_t>(d);
-      mult *= 58;
-    }
-    for (int j = 0; j < used; ++j) {
-      carry += limb[j] * mult;
-      limb[j] = carry & 0xFFFFFFFFu;
-      carry >>= 32;
-    }
-    while (carry) {
-      if (used == 8) return false;
-      limb[used++] = carry & 0xFFFFFFFFu;
-      carry >>= 32;
-    }
-  }
-  // 25 bytes = 200 bits: limbs 0..5 full, limb 6 holds one byte.
-  if (limb[6] > 0xFF || limb[7] != 0) return false;
-  out[0] = static_cast<std::uint8_t>(limb[6]);
-  for (int j = 5, o = 1; j >= 0; --j) {
-    for (int b = 3; b >= 0; --b) out[o++] = static_cast<std::uint8_t>(limb[j] >> (8 * b));
-  }
-  return true;
-}
 
 }  // namespace
 
 bool parse_tron_base58(std::string_view text, address::Address& out) {
   if (text.size() != 34 || text[0] != 'T') return false;
   std::uint8_t b[25];
-  if (!unbase58_34(text, b) || b[0] != address::tron_version) return false;
-  std::uint8_t sum[4];
-  checksum4(b, 21, sum);
-  if (std::memcmp(sum, b + 21, 4) != 0) return false;
+  if (!address::tron_bytes(text, b) || b[0] != address::tron_version) return false;
+  if (std::memcmp(address::double_sha256(address::ByteSpan(b, 21)).data(), b + 21, 4) != 0) return false;
   out.chain = Chain::tron;
   out.network = Network::mainnet;
   out.kind = address::Kind::tron;
@@ -203,21 +110,20 @@ bool parse_tron_base58(std::string_view text, address::Address& out) {
 bool twin_text(Chain chain, std::string_view canonical, const config::TwinsConfig& twins, address::Address& scratch,
                std::string& out, Chain& out_chain) {
   if (chain == Chain::evm && twins.evm_tron && canonical.size() == 42) {
-    std::uint8_t b[25];
-    b[0] = address::tron_version;
+    std::uint8_t b[20];
     for (int i = 0; i < 20; ++i) {
       const int hi = hex_value(canonical[2 + 2 * i]), lo = hex_value(canonical[3 + 2 * i]);
       if ((hi | lo) < 0) return false;
-      b[1 + i] = static_cast<std::uint8_t>(hi << 4 | lo);
+      b[i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
-    checksum4(b, 21, b + 21);
-    base58_25(b, out);
+    out.clear();
+    address::append_tron_address(b, out);
     out_chain = Chain::tron;
     return true;
   }
   if (chain == Chain::tron && twins.evm_tron && canonical.size() == 34) {
     std::uint8_t b[25];
-    if (!unbase58_34(canonical, b)) return false;
+    if (!address::tron_bytes(canonical, b)) return false;
     out.assign("0x");
     for (int i = 1; i < 21; ++i) {
       out.push_back(kHex[b[i] >> 4]);
