@@ -46,12 +46,14 @@ bool is_derived(std::string_view notes) noexcept;
 
 namespace detail {
 
-// Loader fast paths (same results as the general functions, measured ~5x
-// cheaper on the EVM <-> TRON pair that ten-million-row lists are made of):
+// Loader fast paths (same results as the general functions, without their
+// error texts, allocations and re-parsing, on the EVM <-> TRON pair that
+// ten-million-row lists are made of):
 //
 // The canonical twin of a CANONICAL address (as stored in a snapshot) into
 // `out`, with its chain; false when it has none. EVM <-> TRON is computed
-// directly from the text; other chains go through twin_of().
+// directly from the text (address::append_tron_address, tron_bytes); other
+// chains go through twin_of().
 bool twin_text(Chain chain, std::string_view canonical, const config::TwinsConfig& twins, address::Address& scratch,
                std::string& out, Chain& out_chain);
 
