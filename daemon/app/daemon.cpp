@@ -136,14 +136,6 @@ std::string heartbeat_json(const std::vector<Pipeline::SourceStatus>& sources, c
   return out;
 }
 
-// Addresses in `next` that `previous` does not list: what a reload added.
-std::vector<std::string> added_addresses(const watchlist::Snapshot* previous, const watchlist::Snapshot& next) {
-  std::vector<std::string> out;
-  for (const auto& e : next.entries())
-    if (!previous || !previous->find(e.address)) out.emplace_back(e.address);
-  return out;
-}
-
 // The file-layer listings of an address, as JSON objects for GET /entries/{address}.
 std::vector<std::string> file_listings(const watchlist::Snapshot* snap, const match::ListTraits& traits,
                                        const address::Address& a) {
@@ -259,7 +251,7 @@ int run_daemon(const Command& cmd) {
                                      {"skipped_lines", ev.issue_count},
                                      {"ms", ev.duration.count()}});
     if (ev.changed && files_added) {
-      auto added = added_addresses(previous_snapshot.get(), *ev.snapshot);
+      auto added = ev.snapshot->added_since(previous_snapshot.get());
       if (!added.empty()) files_added(std::move(added));
     }
     previous_snapshot = ev.snapshot;
@@ -338,11 +330,8 @@ int run_daemon(const Command& cmd) {
   std::vector<std::unique_ptr<sources::Source>> sources;
   sources::SourceContext source_context;
   source_context.listed_addresses = [&holder, &overlay](Chain chain) {
-    std::vector<std::string> out;
     auto snap = holder.current();
-    if (snap)
-      for (const auto& e : snap->entries())
-        if (e.chain == chain) out.emplace_back(e.address);
+    std::vector<std::string> out = snap ? snap->addresses(chain) : std::vector<std::string>();
     // Live entries not already in the files; the overlay is sorted by
     // address, so an address with several live entries is adjacent.
     const auto now = unix_ms_now();

@@ -36,13 +36,31 @@ inline std::optional<std::vector<std::uint8_t>> hex_decode(std::string_view s) {
   return out;
 }
 
-inline std::string hex_encode(const std::uint8_t* p, std::size_t n) {
+// Decodes exactly 2 * n hex digits (no prefix) into n bytes; false on a
+// non-digit or a wrong length.
+inline bool hex_decode_into(std::string_view s, std::uint8_t* out, std::size_t n) noexcept {
+  if (s.size() != 2 * n) return false;
+  int bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+    bad |= hi | lo;
+    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return bad >= 0;
+}
+
+// Writes the 2 * n lower-case hex digits of p[0, n) to out.
+inline void hex_encode_into(const std::uint8_t* p, std::size_t n, char* out) noexcept {
   static constexpr char digits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
   for (std::size_t i = 0; i < n; ++i) {
     out[2 * i] = digits[p[i] >> 4];
     out[2 * i + 1] = digits[p[i] & 15];
   }
+}
+
+inline std::string hex_encode(const std::uint8_t* p, std::size_t n) {
+  std::string out(2 * n, '0');
+  hex_encode_into(p, n, out.data());
   return out;
 }
 

@@ -199,7 +199,7 @@ class ChunkParser {
     r.chain = w_.scratch.chain;
     out_.addrs += a;
     out_.rows.push_back(r);
-    if (job_.can_twin(r.chain)) ++out_.twin_rows;
+    if (job_.can_store_twin(r.chain)) ++out_.twin_rows;
   }
 
   std::uint32_t default_origin() {

@@ -53,7 +53,7 @@ struct ChunkOut {
   std::uint32_t lines = 0;
   std::vector<ChunkIssue> issues;  // at most max_stored_issues_per_file
   std::size_t issue_count = 0;
-  std::size_t twin_rows = 0;  // rows whose chain can have a twin (for reserving)
+  std::size_t twin_rows = 0;  // rows that may get a stored twin (for reserving)
   std::uint64_t bytes = 0;
   std::string error;  // fatal: read error
 };
@@ -129,9 +129,10 @@ struct FileJob {
   std::uint64_t chunk_begin(std::size_t k) const noexcept {
     return k >= chunks ? size : start + static_cast<std::uint64_t>(k) * chunk_bytes;
   }
-  bool can_twin(Chain c) const noexcept {
-    return ((c == Chain::evm || c == Chain::tron) && twins.evm_tron) ||
-           ((c == Chain::stacks || c == Chain::bitcoin) && twins.stacks_bitcoin);
+  // Whether a row on chain c may get a STORED twin (Stacks <-> Bitcoin;
+  // EVM <-> TRON twins are not stored, store.hpp).
+  bool can_store_twin(Chain c) const noexcept {
+    return (c == Chain::stacks || c == Chain::bitcoin) && twins.stacks_bitcoin;
   }
 };
 

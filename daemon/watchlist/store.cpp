@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "address/address.hpp"
+#include "core/hex.hpp"
 #include "watchlist/twins.hpp"
 
 namespace fw::watchlist {
@@ -113,6 +115,65 @@ std::string_view Store::derived_notes_of(std::uint32_t record, std::uint32_t ori
   const std::string_view kept = derived_arena.copy(notes);
   derived_notes.emplace(record, kept);
   return kept;
+}
+
+// EVM <-> TRON twins are the same 20 bytes; see store.hpp for why they are
+// found rather than stored.
+const Entry* Store::find_with_twins(std::string_view canonical, std::uint64_t h) const {
+  index.prefetch(h);
+  if (canonical.size() == 42 && canonical[0] == '0' && canonical[1] == 'x') {
+    // EVM spelling: its own entry, else a listed TRON entry of the same bytes.
+    const bool any_tron = tron_by_evm.size() != 0;
+    if (any_tron) tron_by_evm.prefetch(h);
+    if (const Entry* e = find_stored(canonical, h)) return e;
+    if (!any_tron) return nullptr;
+    std::string evm;
+    const std::uint32_t t =
+        tron_by_evm.find_if(h, [&](std::uint32_t id) { return lazy_twin_text(id, evm) && evm == canonical; });
+    return t == Index::none ? nullptr : lazy_twin(t, canonical, Chain::evm, nullptr);
+  }
+  if (canonical.size() == 34 && canonical[0] == 'T') {
+    // TRON spelling: its own entry, else a listed EVM entry of the same bytes.
+    std::uint8_t b[25];
+    char evm[42] = {'0', 'x'};
+    const bool decoded = address::tron_bytes(canonical, b) && b[0] == address::tron_version;
+    std::uint64_t h_evm = 0;
+    if (decoded) {
+      hex_encode_into(b + 1, 20, evm + 2);
+      h_evm = hash_address(std::string_view(evm, sizeof evm));
+      index.prefetch(h_evm);
+    }
+    if (const Entry* e = find_stored(canonical, h)) return e;
+    if (!decoded) return nullptr;
+    const std::string_view text(evm, sizeof evm);
+    const std::uint32_t e = index.find(h_evm, text, [this](std::uint32_t id) { return entries[id].address; });
+    if (e == Index::none || e >= listed || entries[e].chain != Chain::evm) return nullptr;
+    return lazy_twin(e, canonical, Chain::tron, b + 1);
+  }
+  return find_stored(canonical, h);
+}
+
+const Entry* Store::lazy_twin(std::uint32_t original, std::string_view canonical, Chain chain,
+                              const std::uint8_t* bytes20) const {
+  std::lock_guard lk(derived_mu);
+  if (auto it = lazy_entries.find(original); it != lazy_entries.end())
+    return it->second.address == canonical ? &it->second : nullptr;  // a twin has one canonical spelling
+  if (bytes20) {
+    // Found by its bytes: the text must also be their canonical TRON
+    // spelling (find() may be given text that no parser has checked).
+    std::string tron;
+    address::append_tron_address(bytes20, tron);
+    if (tron != canonical) return nullptr;
+  }
+  const auto count = static_cast<std::uint32_t>(entries[original].provenance.size());
+  Entry& e = lazy_entries[original];
+  e = Entry{derived_arena.copy(canonical), chain, make_list(this, original, derived_bit | count)};
+  return &e;
+}
+
+bool Store::lazy_twin_text(std::uint32_t e, std::string& out) const {
+  Chain chain = Chain::evm;
+  return evm_tron_twin_text(entries[e].chain, entries[e].address, out, chain);
 }
 
 Provenance Store::provenance(std::uint32_t record, std::uint32_t original) const {

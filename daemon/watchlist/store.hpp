@@ -17,6 +17,13 @@
 //     derived and names the original entry, whose records it shows with the
 //     derived notes ("derived from <original> (same key)"), made on first
 //     access and cached;
+//   - EVM <-> TRON twins are not stored at all (there are millions of them
+//     and most are never asked for): find() tries the other spelling of a
+//     missed EVM or TRON address and makes the twin's Entry the first time
+//     it is found (lazy_entries). A TRON entry's EVM spelling is indexed in
+//     tron_by_evm so that an EVM miss costs one more probe with the same
+//     hash; a TRON miss decodes base58 and probes the main index. Stacks <->
+//     Bitcoin twins (off by default) are stored as entries after the listed ones;
 //   - the index is an open-addressing table of 32-bit entry numbers with a
 //     one-byte hash tag per slot (5 bytes a slot, load factor <= 0.8).
 // A Store never moves: it lives behind a unique_ptr, first in the Builder
@@ -31,6 +38,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -120,6 +128,19 @@ class Index {
     }
   }
 
+  // The entry with hash h for which is(id) holds, or none.
+  template <class Is>
+  std::uint32_t find_if(std::uint64_t h, Is&& is) const noexcept {
+    if (cap_ == 0) return none;
+    const std::uint8_t tag = tag_of(h);
+    for (std::size_t i = home(h);;) {
+      const std::uint8_t t = tags_[i];
+      if (t == 0) return none;
+      if (t == tag && is(ids_[i])) return ids_[i];
+      if (++i == cap_) i = 0;
+    }
+  }
+
   // Starts loading the slots where a lookup of hash h begins: callers that
   // know the next hashes (a batch of rows) hide the cache misses of a table
   // far larger than the cache.
@@ -202,18 +223,24 @@ struct Store {
   Arena arena;
   std::vector<std::string_view> strings;  // interned; strings[0] == ""
   std::vector<Origin> origins;
-  std::vector<Entry> entries;
+  std::vector<Entry> entries;  // listed, then stored (Stacks <-> Bitcoin) twins
   // Entry e of the listed entries owns records [first, first + count) of
   // its provenance list; record e is its first record until build().
   std::vector<Record> records;
   Index index;
   std::size_t listed = 0;  // entries [0, listed) are listed, the rest derived twins
   config::TwinsConfig twins{false, false};  // what derived the twins (part of the version)
+  // Listed TRON entries whose EVM twin is not listed, by the hash of that
+  // EVM spelling (evm_tron only).
+  Index tron_by_evm;
+  std::size_t lazy_twins = 0;  // EVM <-> TRON twins find() can make (not in `entries`)
 
   // The derived notes of records seen through a twin, made on first access.
   mutable std::mutex derived_mu;
   mutable Arena derived_arena;
   mutable boost::unordered_flat_map<std::uint32_t, std::string_view> derived_notes;  // by record
+  // EVM <-> TRON twins found so far, by original entry (nodes do not move).
+  mutable std::unordered_map<std::uint32_t, Entry> lazy_entries;
 
   std::string_view address_of(std::uint32_t e) const noexcept { return entries[e].address; }
 
@@ -223,11 +250,33 @@ struct Store {
   Provenance provenance(std::uint32_t record, std::uint32_t original) const;
   std::string_view derived_notes_of(std::uint32_t record, std::uint32_t original) const;
 
-  const Entry* find(std::string_view canonical) const noexcept {
-    const std::uint32_t e =
-        index.find(hash_address(canonical), canonical, [this](std::uint32_t id) { return entries[id].address; });
+  // May allocate (the first time a lazy twin is found); thread-safe.
+  const Entry* find(std::string_view canonical) const {
+    const std::uint64_t h = hash_address(canonical);
+    if (twins.evm_tron) return find_with_twins(canonical, h);
+    return find_stored(canonical, h);
+  }
+  const Entry* find_stored(std::string_view canonical, std::uint64_t h) const noexcept {
+    const std::uint32_t e = index.find(h, canonical, [this](std::uint32_t id) { return entries[id].address; });
     return e == Index::none ? nullptr : &entries[e];
   }
+  // Whether `canonical` is in `entries` (listed or a stored twin).
+  bool stored(std::string_view canonical) const noexcept {
+    return find_stored(canonical, hash_address(canonical)) != nullptr;
+  }
+  // find() with the EVM <-> TRON twins: the stored entry spelled
+  // `canonical` (hash h), else its twin, made on first use; null when none.
+  // The probe for the twin is started together with the first, so a miss
+  // (what nearly every lookup is) waits for memory about once, not twice.
+  const Entry* find_with_twins(std::string_view canonical, std::uint64_t h) const;
+  // The twin of listed entry `original` on `chain` if `canonical` is its
+  // canonical spelling. bytes20: the 20 bytes when `canonical` is a TRON
+  // address matched by its bytes only (its checksum is then checked once);
+  // null when the text itself matched.
+  const Entry* lazy_twin(std::uint32_t original, std::string_view canonical, Chain chain,
+                         const std::uint8_t* bytes20) const;
+  // The twin of listed EVM or TRON entry e (canonical text); false when it has none.
+  bool lazy_twin_text(std::uint32_t e, std::string& out) const;
 
   static ProvenanceList make_list(const Store* s, std::uint32_t first, std::uint32_t count) noexcept {
     ProvenanceList l;

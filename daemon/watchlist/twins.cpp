@@ -87,12 +87,6 @@ bool is_derived(std::string_view notes) noexcept { return notes.starts_with(kDer
 
 namespace detail {
 
-namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-}  // namespace
-
 bool parse_tron_base58(std::string_view text, address::Address& out) {
   if (text.size() != 34 || text[0] != 'T') return false;
   std::uint8_t b[25];
@@ -107,32 +101,32 @@ bool parse_tron_base58(std::string_view text, address::Address& out) {
   return true;
 }
 
-bool twin_text(Chain chain, std::string_view canonical, const config::TwinsConfig& twins, address::Address& scratch,
-               std::string& out, Chain& out_chain) {
-  if (chain == Chain::evm && twins.evm_tron && canonical.size() == 42) {
+bool evm_tron_twin_text(Chain chain, std::string_view canonical, std::string& out, Chain& out_chain) {
+  if (chain == Chain::evm && canonical.size() == 42) {
     std::uint8_t b[20];
-    for (int i = 0; i < 20; ++i) {
-      const int hi = hex_value(canonical[2 + 2 * i]), lo = hex_value(canonical[3 + 2 * i]);
-      if ((hi | lo) < 0) return false;
-      b[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-    }
+    if (!hex_decode_into(canonical.substr(2), b, 20)) return false;
     out.clear();
     address::append_tron_address(b, out);
     out_chain = Chain::tron;
     return true;
   }
-  if (chain == Chain::tron && twins.evm_tron && canonical.size() == 34) {
+  if (chain == Chain::tron && canonical.size() == 34) {
     std::uint8_t b[25];
     if (!address::tron_bytes(canonical, b)) return false;
     out.assign("0x");
-    for (int i = 1; i < 21; ++i) {
-      out.push_back(kHex[b[i] >> 4]);
-      out.push_back(kHex[b[i] & 15]);
-    }
+    out.resize(42);
+    hex_encode_into(b + 1, 20, out.data() + 2);
     out_chain = Chain::evm;
     return true;
   }
-  if (chain == Chain::evm || chain == Chain::tron || !twins.stacks_bitcoin) return false;  // no parse for nothing
+  return false;
+}
+
+bool twin_text(Chain chain, std::string_view canonical, const config::TwinsConfig& twins, address::Address& scratch,
+               std::string& out, Chain& out_chain) {
+  if (chain == Chain::evm || chain == Chain::tron)
+    return twins.evm_tron && evm_tron_twin_text(chain, canonical, out, out_chain);
+  if (!twins.stacks_bitcoin) return false;  // no parse for nothing
   auto t = twin_of(chain, canonical, twins, scratch);
   if (!t) return false;
   out = std::move(t->canonical);

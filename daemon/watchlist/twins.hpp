@@ -56,6 +56,9 @@ namespace detail {
 // chains go through twin_of().
 bool twin_text(Chain chain, std::string_view canonical, const config::TwinsConfig& twins, address::Address& scratch,
                std::string& out, Chain& out_chain);
+// The EVM <-> TRON part of twin_text() (whatever the settings): false for
+// other chains.
+bool evm_tron_twin_text(Chain chain, std::string_view canonical, std::string& out, Chain& out_chain);
 
 // Parses a base58 TRON address ("T...", 34 characters) when it is valid,
 // filling `out` exactly as address::parse_into(Chain::tron, ...) would;

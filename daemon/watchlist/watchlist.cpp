@@ -138,7 +138,7 @@ Snapshot::Snapshot() : store_(std::make_unique<detail::Store>()), version_(detai
 
 Snapshot::~Snapshot() = default;
 
-const Entry* Snapshot::find(std::string_view canonical) const noexcept { return store_->find(canonical); }
+const Entry* Snapshot::find(std::string_view canonical) const { return store_->find(canonical); }
 
 const Entry* Snapshot::lookup(std::string_view any_spelling) const {
   auto parsed = address::parse_any(trim(any_spelling));
@@ -150,9 +150,43 @@ const Entry* Snapshot::lookup(Chain chain, std::string_view text) const {
   return parsed ? find(parsed->canonical) : nullptr;
 }
 
-std::size_t Snapshot::size() const noexcept { return store_->entries.size(); }
+std::size_t Snapshot::size() const noexcept { return store_->entries.size() + store_->lazy_twins; }
 
 const std::vector<Entry>& Snapshot::entries() const noexcept { return store_->entries; }
+
+std::vector<std::string> Snapshot::addresses(Chain chain) const {
+  const detail::Store& s = *store_;
+  std::vector<std::string> out;
+  for (const Entry& e : s.entries)
+    if (e.chain == chain) out.emplace_back(e.address);
+  if (!s.twins.evm_tron || (chain != Chain::evm && chain != Chain::tron)) return out;
+  // The lazy twins on `chain` are those of the listed entries on the other
+  // chain that are not listed themselves.
+  const Chain other = chain == Chain::evm ? Chain::tron : Chain::evm;
+  std::string twin;
+  for (std::uint32_t e = 0; e < s.listed; ++e)
+    if (s.entries[e].chain == other && s.lazy_twin_text(e, twin) && !s.stored(twin)) out.push_back(twin);
+  return out;
+}
+
+std::vector<std::string> Snapshot::added_since(const Snapshot* previous) const {
+  const detail::Store& s = *store_;
+  // When `previous` had the EVM <-> TRON twins too, an address it had (listed
+  // or as a twin) had its twin there as well, so only new entries' twins can
+  // be new.
+  const bool all_twins = previous && !previous->store_->twins.evm_tron;
+  std::vector<std::string> out;
+  std::string twin;
+  for (std::uint32_t e = 0; e < s.entries.size(); ++e) {
+    const Entry& en = s.entries[e];
+    const bool had = previous && previous->find(en.address);
+    if (!had) out.emplace_back(en.address);
+    if ((had && !all_twins) || e >= s.listed || !s.twins.evm_tron || !s.lazy_twin_text(e, twin)) continue;
+    if (s.stored(twin) || (previous && previous->find(twin))) continue;  // listed (the loop meets it) or not new
+    out.push_back(twin);
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------- Builder
 
@@ -245,27 +279,73 @@ struct Builder::Impl {
     extras.shrink_to_fit();
   }
 
-  // How many listed entries could have a twin under `twins` (an upper bound
-  // on the twins add_twins() inserts).
+  // How many listed entries could have a stored twin under `twins` (an
+  // upper bound on the twins add_twins() inserts).
   std::size_t twinnable(const config::TwinsConfig& twins) const noexcept {
+    if (!twins.stacks_bitcoin) return 0;
     std::size_t n = 0;
-    for (const Entry& e : store->entries) {
-      const bool evm_tron = e.chain == Chain::evm || e.chain == Chain::tron;
-      n += evm_tron ? twins.evm_tron : twins.stacks_bitcoin;
-    }
+    for (const Entry& e : store->entries) n += e.chain == Chain::stacks || e.chain == Chain::bitcoin;
     return n;
   }
 
-  // Adds the twins of the listed entries as derived entries (twins.hpp), in
-  // blocks, entirely on `threads` threads: each derives the twins of its
-  // share of a block and drops those listed themselves (the index is only
-  // read then); ids and arena space are handed out in entry order; then each
-  // writes its entries and inserts them into the index concurrently. Twins
-  // are distinct from one another (a twin is a function of its original's
-  // key, and distinct originals have distinct keys), so no insert needs to
-  // look for another.
-  void add_twins(const config::TwinsConfig& twins, unsigned threads) {
-    if (!twins.evm_tron && !twins.stacks_bitcoin) return;
+  // Makes the EVM <-> TRON twins findable without storing them (store.hpp):
+  // indexes the EVM spelling of every listed TRON entry whose EVM twin is
+  // not listed itself, and counts the twins. On `threads` threads; the
+  // main index is only read.
+  void index_lazy_twins(unsigned threads) {
+    auto& s = *store;
+    if (!s.twins.evm_tron) return;
+    struct Part {
+      std::vector<std::pair<std::uint64_t, std::uint32_t>> tron;  // (hash of the EVM spelling, entry)
+      std::size_t evm = 0, pairs = 0;
+    };
+    std::vector<Part> parts(threads);
+    const auto listed = static_cast<std::uint32_t>(s.listed);
+    const std::uint32_t per = (listed + threads - 1) / threads;
+    auto address_of = [&s](std::uint32_t e) { return s.entries[e].address; };
+    run_on_threads(threads, [&](unsigned t) {
+      Part& part = parts[t];
+      std::string evm;
+      Chain chain = Chain::evm;
+      const std::uint32_t e0 = std::min(listed, per * t), e1 = std::min(listed, e0 + per);
+      for (std::uint32_t e = e0; e < e1; ++e) {
+        const Entry& en = s.entries[e];
+        if (en.chain == Chain::evm) ++part.evm;
+        if (en.chain != Chain::tron || !detail::evm_tron_twin_text(en.chain, en.address, evm, chain)) continue;
+        const std::uint64_t h = detail::hash_address(evm);
+        if (s.index.find(h, evm, address_of) != detail::Index::none) {
+          ++part.pairs;  // both spellings listed: neither is a twin
+          continue;
+        }
+        part.tron.emplace_back(h, e);
+      }
+    });
+    std::size_t tron = 0, evm = 0, pairs = 0;
+    for (const Part& p : parts) {
+      tron += p.tron.size();
+      evm += p.evm;
+      pairs += p.pairs;
+    }
+    s.lazy_twins = tron + (evm - pairs);  // EVM twins of TRON entries + TRON twins of EVM entries
+    if (tron == 0) return;
+    s.tron_by_evm.resize(tron, [](std::uint32_t) { return std::uint64_t{0}; });  // empty: nothing to rehash
+    run_on_threads(threads, [&](unsigned t) {
+      for (const auto& [h, e] : parts[t].tron) s.tron_by_evm.insert_new_concurrent(h, e);
+    });
+    s.tron_by_evm.add_size(tron);
+  }
+
+  // Adds the stored (Stacks <-> Bitcoin) twins of the listed entries as
+  // derived entries (twins.hpp), in blocks, entirely on `threads` threads:
+  // each derives the twins of its share of a block and drops those listed
+  // themselves (the index is only read then); ids and arena space are handed
+  // out in entry order; then each writes its entries and inserts them into
+  // the index concurrently. Twins are distinct from one another (a twin is a
+  // function of its original's key, and distinct originals have distinct
+  // keys), so no insert needs to look for another.
+  void add_twins(const config::TwinsConfig& all, unsigned threads) {
+    const config::TwinsConfig twins{false, all.stacks_bitcoin};
+    if (!twins.stacks_bitcoin) return;
     auto& s = *store;
     const auto listed = static_cast<std::uint32_t>(s.entries.size());
     struct Twin {
@@ -606,12 +686,13 @@ std::shared_ptr<const Snapshot> Builder::build() {
   im.store->twins = twins_;
   auto snap = std::make_shared<Snapshot>();
   // The version hashes the listed entries only, so with more than one thread
-  // a thread starts on it while the twins are derived and inserted on all of
-  // them, and this one joins it when the twins are done. Entries must not
-  // move meanwhile: room for every possible twin is reserved first.
+  // a thread starts on it while the twins are derived (and stored or
+  // indexed) on all of them, and this one joins it when the twins are done.
+  // Entries must not move meanwhile: room for every possible stored twin is
+  // reserved first.
   const std::size_t twinnable = im.twinnable(twins_);
-  if (threads > 1 && twinnable > 0) {
-    im.reserve(twinnable, 0);
+  if (threads > 1 && (twinnable > 0 || twins_.evm_tron)) {
+    if (twinnable > 0) im.reserve(twinnable, 0);
     detail::VersionJob job(*im.store);
     std::exception_ptr failed;
     std::thread hasher([&] {
@@ -623,6 +704,7 @@ std::shared_ptr<const Snapshot> Builder::build() {
     });
     try {
       im.add_twins(twins_, threads);
+      im.index_lazy_twins(threads);
       job.work();
     } catch (...) {
       hasher.join();
@@ -633,6 +715,7 @@ std::shared_ptr<const Snapshot> Builder::build() {
     snap->version_ = job.finish();
   } else {
     im.add_twins(twins_, threads);
+    im.index_lazy_twins(threads);
     snap->version_ = detail::compute_version(*im.store, threads);
   }
   snap->store_ = std::move(im.store);

@@ -148,8 +148,10 @@ class Snapshot {
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
-  // Canonical address -> entry, or nullptr. Constant time.
-  const Entry* find(std::string_view canonical) const noexcept;
+  // Canonical address -> entry, or nullptr. Constant time. Finds the
+  // EVM <-> TRON twins too, which are not stored (see entries()): a twin's
+  // Entry is made the first time it is found and stays at the same address.
+  const Entry* find(std::string_view canonical) const;
   // Accepts any spelling (EIP-55 or lower-case EVM, TRON base58 or "41"+hex,
   // lower-case Stacks, ...): parses with address::parse_any first, after
   // trimming surrounding whitespace. "0x"+40 hex is read as EVM; use the
@@ -157,9 +159,18 @@ class Snapshot {
   const Entry* lookup(std::string_view any_spelling) const;
   const Entry* lookup(Chain chain, std::string_view text) const;
 
+  // Every entry: listed entries and all their twins.
   std::size_t size() const noexcept;
-  // In load order. Entries point into this snapshot.
+  // The stored entries: the listed ones in load order, then the Stacks <->
+  // Bitcoin twins. EVM <-> TRON twins are not stored (there can be millions
+  // and few are ever asked for): find() makes them on demand, addresses()
+  // and added_since() list them. Entries point into this snapshot.
   const std::vector<Entry>& entries() const noexcept;
+  // The canonical address of every entry on `chain`, twins included.
+  std::vector<std::string> addresses(Chain chain) const;
+  // The canonical addresses of the entries (twins included) that `previous`
+  // does not find: what a reload added. Everything when previous is null.
+  std::vector<std::string> added_since(const Snapshot* previous) const;
   // Hex SHA-256 over the content (per-entry SHA-256 digests added up, so
   // independent of load order); equal content gives an equal version
   // whatever the file order. Format in docs/watchlists.md, "Version".

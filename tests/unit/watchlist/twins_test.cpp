@@ -1,7 +1,10 @@
 #include "watchlist/twins.hpp"
 
+#include <cstring>
 #include <string>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -228,6 +231,93 @@ TEST(Twins, BuilderAddsNoTwinsUnlessAsked) {
   auto snap = b.build();
   EXPECT_EQ(snap->size(), 2u);
   EXPECT_EQ(snap->find(kTron)->provenance.front().file, "api");
+}
+
+TEST(Twins, EvmTronTwinsAreFoundButNotStored) {
+  TempDir tmp;
+  tmp.write("x.csv", kHeader + row(kEvm, "evm", "x") + row(kTron2, "tron", "y"));
+  auto snap = load_ok(with_twins({list_file("x", "x.csv")}, true, false), tmp.dir());
+  EXPECT_EQ(snap->size(), 4u);
+  EXPECT_EQ(snap->entries().size(), 2u);  // the listed ones
+  const Entry* tron = snap->find(kTron);
+  ASSERT_NE(tron, nullptr);
+  EXPECT_EQ(tron->address, kTron);
+  EXPECT_EQ(snap->find(kTron), tron);  // made once
+  const Entry* evm = snap->find(kEvm2);
+  ASSERT_NE(evm, nullptr);
+  EXPECT_EQ(evm->chain, Chain::evm);
+  EXPECT_EQ(evm->provenance.front().label, "y");
+  EXPECT_EQ(snap->addresses(Chain::evm), (std::vector<std::string>{std::string(kEvm), std::string(kEvm2)}));
+  EXPECT_EQ(snap->addresses(Chain::tron), (std::vector<std::string>{std::string(kTron2), std::string(kTron)}));
+  EXPECT_TRUE(snap->addresses(Chain::bitcoin).empty());
+}
+
+TEST(Twins, ALazyTwinIsOnlyFoundUnderItsCanonicalSpelling) {
+  TempDir tmp;
+  tmp.write("x.csv", kHeader + row(kEvm, "evm", "x"));
+  auto snap = load_ok(with_twins({list_file("x", "x.csv")}, true, false), tmp.dir());
+  // The same 20 bytes with another checksum (the last base58 digit only
+  // touches the checksum bytes), and the upper-case hex of the original.
+  std::string bad(kTron);
+  bad.back() = bad.back() == 'R' ? 'S' : 'R';
+  std::uint8_t good_bytes[25], bad_bytes[25];
+  ASSERT_TRUE(address::tron_bytes(kTron, good_bytes));
+  ASSERT_TRUE(address::tron_bytes(bad, bad_bytes));
+  ASSERT_EQ(std::memcmp(good_bytes, bad_bytes, 21), 0);
+  EXPECT_EQ(snap->find(bad), nullptr);
+  EXPECT_EQ(snap->find("0x01311788A9736DCC38CF6D53342C076C38E95EF2"), nullptr);
+  EXPECT_EQ(snap->find("T"), nullptr);
+  EXPECT_NE(snap->find(kTron), nullptr);
+  EXPECT_EQ(snap->find(kEvm2), nullptr);  // nobody listed it
+}
+
+TEST(Twins, ConcurrentFindsOfATwinShareOneEntry) {
+  TempDir tmp;
+  tmp.write("x.csv", kHeader + row(kEvm, "evm", "x") + row(kTron2, "tron", "y"));
+  auto snap = load_ok(with_twins({list_file("x", "x.csv")}, true, false), tmp.dir());
+  std::vector<const Entry*> seen(8);
+  std::vector<std::thread> ts;
+  for (std::size_t t = 0; t < seen.size(); ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const Entry* e = snap->find(t % 2 ? kTron : kEvm2);
+        if (i == 0) seen[t] = e;
+        if (e != seen[t]) seen[t] = nullptr;
+        if (e) (void)e->provenance.front().notes;  // derived notes made under the same lock
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  for (std::size_t t = 0; t < seen.size(); ++t) {
+    ASSERT_NE(seen[t], nullptr) << t;
+    EXPECT_EQ(seen[t], seen[t % 2]) << t;
+  }
+  EXPECT_EQ(seen[1]->address, kTron);
+  EXPECT_EQ(seen[0]->address, kEvm2);
+}
+
+TEST(Twins, AddedSinceListsTheTwinsOfNewEntries) {
+  TempDir tmp;
+  tmp.write("old.csv", kHeader + row(kEvm, "evm", "x"));
+  tmp.write("new.csv", kHeader + row(kEvm, "evm", "x") + row(kEvm2, "evm", "y") + row(kSp, "stacks", "z"));
+  tmp.write("both.csv", kHeader + row(kEvm, "evm", "x") + row(kEvm2, "evm", "y") + row(kTron2, "tron", "y"));
+  auto old_snap = load_ok(with_twins({list_file("l", "old.csv")}, true, false), tmp.dir());
+  auto new_snap = load_ok(with_twins({list_file("l", "new.csv")}, true, false), tmp.dir());
+  auto both = load_ok(with_twins({list_file("l", "both.csv")}, true, false), tmp.dir());
+  using V = std::vector<std::string>;
+  EXPECT_EQ(new_snap->added_since(old_snap.get()), (V{std::string(kEvm2), std::string(kTron2), std::string(kSp)}));
+  // A listed twin is listed once.
+  EXPECT_EQ(both->added_since(old_snap.get()), (V{std::string(kEvm2), std::string(kTron2)}));
+  EXPECT_TRUE(old_snap->added_since(new_snap.get()).empty());
+  EXPECT_EQ(old_snap->added_since(nullptr), (V{std::string(kEvm), std::string(kTron)}));
+  // An address that was a twin and is now listed is not new, nor is its twin.
+  tmp.write("tron.csv", kHeader + row(kTron, "tron", "t"));
+  auto tron = load_ok(with_twins({list_file("l", "tron.csv")}, true, false), tmp.dir());
+  EXPECT_TRUE(tron->added_since(old_snap.get()).empty());
+  // Turning the twins on makes the twins of known entries new.
+  auto off = load_ok(with_twins({list_file("l", "old.csv")}, false, false), tmp.dir());
+  EXPECT_EQ(old_snap->added_since(off.get()), (V{std::string(kTron)}));
+  EXPECT_TRUE(off->added_since(old_snap.get()).empty());
 }
 
 }  // namespace
