@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/hex.hpp"
 #include "match/match.hpp"
 #include "test_files.hpp"
 #include "watchlist/watchlist.hpp"
@@ -318,6 +319,59 @@ TEST(Twins, AddedSinceListsTheTwinsOfNewEntries) {
   auto off = load_ok(with_twins({list_file("l", "old.csv")}, false, false), tmp.dir());
   EXPECT_EQ(old_snap->added_since(off.get()), (V{std::string(kTron)}));
   EXPECT_TRUE(off->added_since(old_snap.get()).empty());
+}
+
+TEST(Twins, SizeCountsEveryLazyTwinOnceAndEachIsFound) {
+  // 50 EVM-only, 50 TRON-only and 30 accounts listed under both spellings,
+  // in an order that interleaves them (more than the loader's prefetch ring).
+  std::vector<std::string> evm_only, tron_only, pair_evm, pair_tron;
+  std::string csv = kHeader;
+  for (int i = 0; i < 130; ++i) {
+    std::uint8_t b[20];
+    for (int k = 0; k < 20; ++k) b[k] = static_cast<std::uint8_t>(i * 31 + k * 7 + 1);
+    const std::string evm = address::evm_address(b), tron = address::tron_address(b);
+    if (i % 13 < 5) {
+      evm_only.push_back(evm);
+      csv += row(evm, "evm", "e");
+    } else if (i % 13 < 10) {
+      tron_only.push_back(tron);
+      csv += row(tron, "tron", "t");
+    } else {
+      pair_evm.push_back(evm);
+      pair_tron.push_back(tron);
+      csv += row(tron, "tron", "pt") + row(evm, "evm", "pe");
+    }
+  }
+  ASSERT_EQ(evm_only.size(), 50u);
+  ASSERT_EQ(tron_only.size(), 50u);
+  ASSERT_EQ(pair_evm.size(), 30u);
+  TempDir tmp;
+  tmp.write("x.csv", csv);
+  for (unsigned threads : {1u, 2u, 3u}) {
+    auto out = load(with_twins({list_file("x", "x.csv")}, true, false), tmp.dir(), threads);
+    ASSERT_TRUE(out.snapshot) << out.error;
+    const auto& snap = out.snapshot;
+    EXPECT_EQ(snap->entries().size(), 160u);
+    EXPECT_EQ(snap->size(), 260u) << threads;
+    EXPECT_EQ(snap->addresses(Chain::tron).size(), 130u);
+    EXPECT_EQ(snap->addresses(Chain::evm).size(), 130u);
+    for (std::size_t i = 0; i < 50; ++i) {
+      std::uint8_t b[20];
+      ASSERT_TRUE(hex_decode_into(std::string_view(evm_only[i]).substr(2), b, 20));
+      const Entry* twin = snap->find(address::tron_address(b));
+      ASSERT_NE(twin, nullptr) << evm_only[i];
+      EXPECT_TRUE(is_derived(twin->provenance.front().notes));
+      std::uint8_t t[25];
+      ASSERT_TRUE(address::tron_bytes(tron_only[i], t));
+      const Entry* evm_twin = snap->find(address::evm_address(t + 1));
+      ASSERT_NE(evm_twin, nullptr) << tron_only[i];
+      EXPECT_EQ(evm_twin->provenance.front().label, "t");
+    }
+    for (std::size_t i = 0; i < 30; ++i) {
+      EXPECT_EQ(snap->find(pair_evm[i])->provenance.front().label, "pe");
+      EXPECT_EQ(snap->find(pair_tron[i])->provenance.front().label, "pt");
+    }
+  }
 }
 
 }  // namespace
