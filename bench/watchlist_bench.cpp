@@ -44,6 +44,7 @@
 #include "address/detail/bech32.hpp"
 #include "config/config.hpp"
 #include "watchlist/reloader.hpp"
+#include "watchlist/twins.hpp"
 #include "watchlist/watchlist.hpp"
 #if FW_BENCH_OVERLAY
 #include "watchlist/overlay.hpp"
@@ -239,6 +240,7 @@ double generate(const std::string& csv, const std::string& sample_path, std::siz
 struct Probe {
   std::vector<std::string> hits;    // canonical, listed
   std::vector<std::string> misses;  // canonical, not listed
+  std::size_t twin_hits = 0;        // hits that are derived twins of sampled entries
 };
 
 double thread_cpu_seconds() {
@@ -317,7 +319,6 @@ Options parse_options(int argc, char** argv) {
       o.load_only = true;
     } else if (const char* v = value("--csv=")) {
       o.csv = v;
-      o.load_only = true;
     } else if (a == "--no-twins") {
       o.twins = false;
     } else if (a == "--keep-dir") {
@@ -356,8 +357,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string dir = tmpl;
-  std::string csv = dir + "/watchlist.csv";
-  const std::string sample_path = dir + "/sample.txt";
+  std::string csv = o.csv.empty() ? dir + "/watchlist.csv" : o.csv;
+  // A CSV kept by --keep-dir has its lookup sample beside it.
+  const std::string sample_path =
+      o.csv.empty() ? dir + "/sample.txt" : (std::filesystem::path(o.csv).parent_path() / "sample.txt").string();
+  if (!o.csv.empty() && !o.load_only && !std::filesystem::exists(sample_path)) {
+    std::fprintf(stderr, "no %s for the lookups (a directory kept by --keep-dir has one); or use --load-only\n",
+                 sample_path.c_str());
+    return 2;
+  }
 
   std::printf("watchlist_bench: %zu rows, %u load thread%s for the initial load, twins evm_tron %s\n", o.rows,
               threads, threads == 1 ? "" : "s", o.twins ? "on" : "off");
@@ -369,8 +377,6 @@ int main(int argc, char** argv) {
     const double gen_s = generate(csv, sample_path, o.rows, o.seed);
     const double csv_mb = static_cast<double>(std::filesystem::file_size(csv)) / 1e6;
     std::printf("[generate] %.1f MB CSV in %.1f s (child process; not counted)\n", csv_mb, gen_s);
-  } else {
-    csv = o.csv;
   }
   {  // Read the file once so that the load measures parsing, not the disk.
     std::ifstream in(csv, std::ios::binary);
@@ -432,6 +438,11 @@ int main(int argc, char** argv) {
         return 1;
       }
       probe.hits.push_back(a->canonical);
+      // Its twin, as a transfer on the other chain would ask for it.
+      if (auto t = watchlist::twin_of(*a, cfg.twins); t && snap->find(t->canonical)) {
+        probe.hits.push_back(t->canonical);
+        ++probe.twin_hits;
+      }
     }
     std::mt19937_64 rng(o.seed ^ 0x5eed);
     const Kind kinds[] = {Kind::evm_lower, Kind::tron, Kind::btc_bech32, Kind::stacks_sp};
@@ -441,8 +452,10 @@ int main(int argc, char** argv) {
     }
     std::shuffle(probe.hits.begin(), probe.hits.end(), rng);
   }
-  std::printf("[lookups] one thread, %zu hits and %zu misses alternately, Holder::current() + find per lookup\n",
-              probe.hits.size(), probe.misses.size());
+  std::printf(
+      "[lookups] one thread, %zu hits (%zu of them twins) and %zu misses alternately, Holder::current() + find per "
+      "lookup\n",
+      probe.hits.size(), probe.twin_hits, probe.misses.size());
   auto no_overlay = [](const std::string&) { return 0; };
 
   run_lookups(holder, probe, 0.5, nullptr, no_overlay);  // warm-up
