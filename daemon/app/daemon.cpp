@@ -336,11 +336,11 @@ int run_daemon(const Command& cmd) {
     // address, so an address with several live entries is adjacent.
     const auto now = unix_ms_now();
     const std::string* last = nullptr;
-    for (const auto& e : overlay.current()->entries()) {
-      if (e.chain != chain || e.expired(now) || (last && *last == e.address)) continue;
+    overlay.current()->for_each([&](const watchlist::LiveEntry& e) {
+      if (e.chain != chain || e.expired(now) || (last && *last == e.address)) return;
       last = &e.address;
       if (!snap || !snap->find(e.address)) out.push_back(e.address);
-    }
+    });
     return out;
   };
   for (const auto& s : cfg.sources) {

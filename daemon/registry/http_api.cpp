@@ -498,13 +498,13 @@ Response Api::export_entries(const Request& req) {
     if (format == "csv")
       body = "address,chain,label,incident,source,severity,added_at,notes,kind,added_by,expires_at,follow,hops,seed,"
              "approved\n";
-    for (const auto& e : overlay->entries()) {
-      if (e.expired(now)) continue;
-      if (incident != q.values.end() && e.incident != incident->second) continue;
+    overlay->for_each([&](const LiveEntry& e) {
+      if (e.expired(now)) return;
+      if (incident != q.values.end() && e.incident != incident->second) return;
       if (format == "jsonl") {
         body += entry_to_json(e, now);
         body += '\n';
-        continue;
+        return;
       }
       const std::string fields[] = {e.address,
                                     std::string(to_string(e.chain)),
@@ -526,7 +526,7 @@ Response Api::export_entries(const Request& req) {
         append_csv(body, fields[k]);
       }
       body += '\n';
-    }
+    });
     Response r;
     r.status = 200;
     r.content_type = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -248,11 +249,14 @@ struct Registry::Impl {
     }
     ++stats.transactions;
     stats.last_commit_us = micros_since(t0);
+    std::vector<std::string> touched;
+    touched.reserve(changes.size());
     for (const auto& c : changes) {
       if (c.put) entries[key_of(c.entry)] = c.entry;
       else entries.erase(key_of(c.entry));
+      touched.push_back(c.entry.address);
     }
-    publish();
+    publish(std::move(touched));
     return true;
   }
 
@@ -261,12 +265,29 @@ struct Registry::Impl {
     return commit(changes, at_ms, who, peer, [](std::string&) { return true; }, error);
   }
 
+  // Publishes every entry (at open).
   void publish() {
-    const auto t0 = std::chrono::steady_clock::now();
     std::vector<LiveEntry> all;
     all.reserve(entries.size());
     for (const auto& [k, e] : entries) all.push_back(e);
     current = std::make_shared<const watchlist::Overlay>(std::move(all));
+    holder->publish(current);
+    ++stats.publishes;
+  }
+
+  // Publishes a change to the entries of the `touched` addresses: what it
+  // costs grows with the change, not with the number of live entries
+  // (watchlist::Overlay::with).
+  void publish(std::vector<std::string> touched) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    std::vector<LiveEntry> now;
+    for (const std::string& a : touched)
+      for (auto it = entries.lower_bound(Key{a, LiveEntry::Kind::api, ""});
+           it != entries.end() && it->first.address == a; ++it)
+        now.push_back(it->second);
+    current = watchlist::Overlay::with(current, touched, std::move(now));
     holder->publish(current);
     ++stats.publishes;
     stats.last_publish_us = micros_since(t0);

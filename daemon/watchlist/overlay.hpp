@@ -2,11 +2,19 @@
 // API, follow-the-money), beside the file-based Snapshot.
 //
 // An Overlay is an immutable set of LiveEntry values indexed by canonical
-// address; the registry builds a new one on every change and publishes it on
+// address; the registry makes a new one on every change and publishes it on
 // an OverlayHolder in one atomic store, like the Snapshot/Holder pair. The
 // matcher looks an address up in both layers and reports the provenance of
 // both. Overlays are small next to file lists (thousands to a few hundred
 // thousand entries), so each entry owns its strings.
+//
+// A change must not cost a copy of every live entry: follow-the-money adds
+// derived entries one transfer at a time, on the ingest path. An Overlay is
+// therefore a shared, immutable BASE plus a small DELTA of the addresses
+// changed since the base was built (with() copies the delta, not the base).
+// When the delta outgrows max_delta(base size) the next with() folds
+// everything into a new base, so a change costs O(changed + delta) and,
+// amortised, a constant number of entry copies more.
 //
 // An address may have several live entries: one per (incident, kind), e.g.
 // an API entry for two incidents and a follow-the-money derivation.
@@ -18,6 +26,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -84,19 +93,33 @@ class Overlay {
   Overlay(const Overlay&) = delete;
   Overlay& operator=(const Overlay&) = delete;
 
+  // The overlay after a change: `previous` (null = empty) with every entry
+  // of the addresses in `changed` replaced by those of `now` (all the live
+  // entries of those addresses after the change, any order; an address in
+  // `changed` with nothing in `now` is removed). Addresses of `now` must be
+  // in `changed`. `previous` is not modified.
+  static std::shared_ptr<const Overlay> with(const std::shared_ptr<const Overlay>& previous,
+                                             const std::vector<std::string>& changed, std::vector<LiveEntry> now);
+
   // Every entry of a canonical address (expired ones included: callers
   // filter with LiveEntry::expired), in a stable order (kind, incident).
   // Empty when the address has none. Constant time.
   std::span<const LiveEntry> find(std::string_view canonical) const noexcept;
-  std::size_t size() const noexcept { return entries_.size(); }
-  bool empty() const noexcept { return entries_.empty(); }
-  // Sorted by (address, kind, incident).
-  const std::vector<LiveEntry>& entries() const noexcept { return entries_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  // Calls fn on every entry, sorted by (address, kind, incident).
+  void for_each(const std::function<void(const LiveEntry&)>& fn) const;
+  // Entries in the delta (tests; 0 after a rebuild).
+  std::size_t delta_size() const noexcept;
+  // The delta size (entries + removed addresses) above which with() builds
+  // a new base instead.
+  static std::size_t max_delta(std::size_t base_size) noexcept;
 
  private:
-  struct Index;
-  std::vector<LiveEntry> entries_;
-  std::unique_ptr<Index> index_;
+  struct Layer;
+  std::shared_ptr<const Layer> base_;
+  std::unique_ptr<Layer> delta_;  // addresses changed since base_; a removed one has an empty range
+  std::size_t size_ = 0;
 };
 
 class OverlayHolder {

@@ -166,6 +166,35 @@ TEST_F(RegistryTest, RemoveDeletesApiEntriesOfOneIncidentOrAll) {
   EXPECT_EQ(reg->remove(evm(9), std::nullopt, "x", "", 4).count, 0u);
 }
 
+TEST_F(RegistryTest, ManySmallChangesPublishTheSameOverlayAsARestart) {
+  // More changes than an overlay delta holds (Overlay::max_delta), one at a
+  // time as follow-the-money makes them: the published overlay must equal
+  // the one a restart builds from the file.
+  auto reg = open();
+  for (int i = 1; i <= 700; ++i) {
+    ASSERT_TRUE(reg->add({api_entry(evm(i), i % 2 ? "a" : "b")}, "x", "", i).ok);
+    if (i % 3 == 0) ASSERT_TRUE(reg->add_derived({derived_entry(evm(i), 1)}, i).ok);
+  }
+  for (int i = 1; i <= 700; i += 7) ASSERT_EQ(reg->remove(evm(i), std::nullopt, "x", "", 1000).count, 1u);
+  auto collect = [](const watchlist::Overlay& o) {
+    std::vector<std::string> out;
+    o.for_each([&](const LiveEntry& e) { out.push_back(e.address + "/" + e.incident + "/" + std::string(to_string(e.kind))); });
+    return out;
+  };
+  const auto live = collect(*holder_.current());
+  EXPECT_EQ(live.size(), 700u - 100u + 233u);
+  EXPECT_EQ(holder_.current()->size(), live.size());
+  EXPECT_EQ(holder_.current()->find(evm(3)).size(), 2u);
+  EXPECT_EQ(holder_.current()->find(evm(8)).size(), 0u);
+  EXPECT_EQ(holder_.current()->find(evm(15)).size(), 1u);  // removed: the API entry; kept: the derived one
+  reg.reset();
+  watchlist::OverlayHolder fresh;
+  std::string error;
+  auto again = Registry::open(dir_.file("watchlist.db"), false, fresh, error);
+  ASSERT_TRUE(again) << error;
+  EXPECT_EQ(collect(*fresh.current()), live);
+}
+
 TEST_F(RegistryTest, RemovedEntriesStayRemovedAfterRestart) {
   {
     auto reg = open();
