@@ -279,6 +279,10 @@ void Pipeline::on_decode_error(std::string_view source_name, std::string_view re
     log::warn("chain data rejected", {{"source", src.name}, {"reason", reason}, {"detail", detail}});
 }
 
+void Pipeline::on_events_ignored(std::string_view source_name, std::string_view reason, std::uint64_t count) {
+  source(source_name).metrics.events_ignored(reason, count);
+}
+
 std::string Pipeline::state_key(std::string_view source_name) { return "source:" + std::string(source_name); }
 
 void Pipeline::on_state(std::string_view source_name, sources::SourceState state, std::string_view reason) {

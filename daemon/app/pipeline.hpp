@@ -77,6 +77,7 @@ class Pipeline final : public sources::Observer {
   void on_block(std::string_view source, std::uint64_t height, bool reorg) override;
   void on_checkpoint(std::string_view source, std::string state, std::function<void()> durable) override;
   void on_decode_error(std::string_view source, std::string_view reason, std::string_view detail) override;
+  void on_events_ignored(std::string_view source, std::string_view reason, std::uint64_t count) override;
 
   // The outbox key a source's checkpoints are stored under.
   static std::string state_key(std::string_view source);

@@ -54,6 +54,10 @@ void SourceMetrics::frame_rejected(std::string_view reason) {
 
 void SourceMetrics::transfers_decoded(std::uint64_t n) { decoded_->Increment(static_cast<double>(n)); }
 
+void SourceMetrics::events_ignored(std::string_view reason, std::uint64_t n) {
+  events_ignored_[label_index(kIgnoreReasons, reason)]->Increment(static_cast<double>(n));
+}
+
 void SourceMetrics::chain_transfer(std::string_view stage) {
   chain_transfers_[label_index(kChainStages, stage)]->Increment();
 }
@@ -109,6 +113,11 @@ Metrics::Metrics(std::string_view version) : registry_(std::make_shared<promethe
                           .Name("freezewatch_frames_rejected_total")
                           .Help("Frames refused by the source or the decoder, by reason.")
                           .Register(r);
+  events_ignored_ = &BuildCounter()
+                        .Name("freezewatch_events_ignored_total")
+                        .Help("Well-formed events a source skipped on purpose, by reason (e.g. a token event of a "
+                              "contract that is not configured: counterfeit tokens copy the real one's event).")
+                        .Register(r);
   transfers_decoded_ = &BuildCounter()
                             .Name("freezewatch_transfers_decoded_total")
                             .Help("Transfers decoded from a source's frames.")
@@ -267,6 +276,8 @@ SourceMetrics& Metrics::source(std::string_view name) {
   for (std::size_t i = 0; i < kRejectReasons.size(); ++i)
     s->rejected_[i] = &frames_rejected_->Add({{"source", label}, {"reason", std::string(kRejectReasons[i])}});
   s->decoded_ = &transfers_decoded_->Add(labels);
+  for (std::size_t i = 0; i < kIgnoreReasons.size(); ++i)
+    s->events_ignored_[i] = &events_ignored_->Add({{"source", label}, {"reason", std::string(kIgnoreReasons[i])}});
   s->connected_ = &source_connected_->Add(labels);
   s->stale_ = &source_stale_->Add(labels);
   s->reconnects_ = &source_reconnects_->Add(labels);

@@ -53,6 +53,11 @@ inline constexpr std::array<std::string_view, 14> kRejectReasons = {
     "not_json", "not_object", "missing_field", "bad_field",  "bad_chain",   "bad_address", "bad_amount",
     "oversized", "binary",    "bad_tx",        "rest_error", "rpc_error",   "spool_error", "other"};
 
+// Label values of freezewatch_events_ignored_total{reason}: "unconfigured_contract"
+// (a token event of a contract that is not configured: a counterfeit copies
+// the real token's event), and "other" for anything not listed.
+inline constexpr std::array<std::string_view, 2> kIgnoreReasons = {"unconfigured_contract", "other"};
+
 // Label values of freezewatch_chain_transfers_total{stage}.
 inline constexpr std::array<std::string_view, 5> kChainStages = {"pending", "confirmed", "final", "retracted",
                                                                   "other"};
@@ -89,6 +94,8 @@ class SourceMetrics {
   void frame_rejected(std::string_view reason);
   // Transfers the decoder produced from this source's frames.
   void transfers_decoded(std::uint64_t n = 1);
+  // Events skipped on purpose inside valid frames (kIgnoreReasons; else "other").
+  void events_ignored(std::string_view reason, std::uint64_t n);
   // Connection state gauges (0/1). The app maps SourceState: connected ->
   // (1, 0), stale -> (1, 1), anything else -> (0, 0).
   void set_connected(bool connected);
@@ -113,6 +120,7 @@ class SourceMetrics {
   prometheus::Counter* ignored_ = nullptr;
   std::array<prometheus::Counter*, kRejectReasons.size()> rejected_{};
   prometheus::Counter* decoded_ = nullptr;
+  std::array<prometheus::Counter*, kIgnoreReasons.size()> events_ignored_{};
   prometheus::Gauge* connected_ = nullptr;
   prometheus::Gauge* stale_ = nullptr;
   prometheus::Counter* reconnects_ = nullptr;
@@ -205,6 +213,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* frames_received_ = nullptr;
   prometheus::Family<prometheus::Counter>* frames_ignored_ = nullptr;
   prometheus::Family<prometheus::Counter>* frames_rejected_ = nullptr;
+  prometheus::Family<prometheus::Counter>* events_ignored_ = nullptr;
   prometheus::Family<prometheus::Counter>* transfers_decoded_ = nullptr;
   prometheus::Family<prometheus::Gauge>* source_connected_ = nullptr;
   prometheus::Family<prometheus::Gauge>* source_stale_ = nullptr;

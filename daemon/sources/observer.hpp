@@ -80,6 +80,14 @@ class Observer {
   virtual void on_decode_error(std::string_view source, std::string_view reason, std::string_view detail) {
     (void)source, (void)reason, (void)detail;
   }
+
+  // `count` well-formed events the source skipped on purpose, e.g. TRON
+  // Transfer events of a contract that is not a configured token (a
+  // counterfeit USDT emits the same event). `reason` is a bounded label
+  // (metrics::kIgnoreReasons). Counted, never alerted.
+  virtual void on_events_ignored(std::string_view source, std::string_view reason, std::uint64_t count) {
+    (void)source, (void)reason, (void)count;
+  }
 };
 
 }  // namespace fw::sources

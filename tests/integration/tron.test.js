@@ -175,6 +175,8 @@ ttest('unconfirmed then solidified: transfer.confirmed then transfer.final with 
   assert.ok(!h.receiver.alerts().some((r) => r.body.data.transfer.tx_id === counterfeit.event.transaction_id));
   assert.match(h.daemon.logs(), /not a configured token/);
   assert.ok(h.daemon.logs().includes(COUNTERFEIT.contract_address));
+  await h.daemon.waitForMetrics((m) => m.get('freezewatch_events_ignored_total',
+    { source: 'tron', reason: 'unconfigured_contract' }) >= 1, 'the counterfeit event counted');
   assertNoRepeats(h.receiver);
 
   // Fingerprint paging, the API key on every request, and TronGrid's query.
@@ -319,6 +321,8 @@ ttest('tron_events: relayed triggers give confirmed, retracted and final; counte
   assert.match(got[2].data.transfer.status_reason, /removed/);
   assert.ok(!got.some((a) => a.tx === fake));
   assert.match(h.daemon.logs(), /not a configured token/);
+  await h.daemon.waitForMetrics((m) => m.get('freezewatch_events_ignored_total',
+    { source: 'tron-node', reason: 'unconfigured_contract' }) === 1, 'the counterfeit event counted once');
   assertNoRepeats(h.receiver);
 
   // A body that is not JSON is refused for good (kept in failed/), not retried.

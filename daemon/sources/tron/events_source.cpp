@@ -171,6 +171,7 @@ struct TronEventsSource::Impl {
   void note_ignored(const tron::TriggerBatch& batch) {
     if (batch.ignored_contracts == 0) return;
     bump(ignored_, batch.ignored_contracts);
+    if (live()) observer_->on_events_ignored(name_, "unconfigured_contract", batch.ignored_contracts);
     for (const auto& t : batch.triggers) {
       if (t.skip != tron::Skip::not_configured || warned_contracts_.size() >= kMaxWarnedContracts) continue;
       if (!warned_contracts_.insert(t.contract).second) continue;

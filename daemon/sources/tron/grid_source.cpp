@@ -261,6 +261,7 @@ struct TronGridSource::Impl : detail::StatCounters {
   void note_ignored(const tron::GridPage& page, std::string_view contract) {
     if (page.ignored_contracts == 0) return;
     bump(ignored_, page.ignored_contracts);
+    if (live()) observer_->on_events_ignored(name_, "unconfigured_contract", page.ignored_contracts);
     for (const auto& e : page.events) {
       if (e.skip != tron::Skip::not_configured || warned_contracts_.size() >= kMaxWarnedContracts) continue;
       if (!warned_contracts_.insert(e.contract).second) continue;

@@ -106,11 +106,16 @@ TEST(Metrics, SourceCountersAndGaugesFollowTheCalls) {
   s.frame_rejected("oversized");
   s.frame_rejected("something new");  // unknown labels are folded into "other"
   s.transfers_decoded(3);
+  s.events_ignored("unconfigured_contract", 2);
+  s.events_ignored("unconfigured_contract", 1);
+  s.events_ignored("made up", 4);
   s.set_connected(true);
   s.set_stale(true);
   s.reconnected();
 
   const auto e = Exposition::parse(m.serialize());
+  EXPECT_EQ(e.value("freezewatch_events_ignored_total{reason=\"unconfigured_contract\",source=\"exchange\"}"), 3.0);
+  EXPECT_EQ(e.value("freezewatch_events_ignored_total{reason=\"other\",source=\"exchange\"}"), 4.0);
   EXPECT_EQ(e.value("freezewatch_frames_received_total{source=\"exchange\"}"), 2.0);
   EXPECT_EQ(e.value("freezewatch_frames_ignored_total{source=\"exchange\"}"), 1.0);
   EXPECT_EQ(e.value("freezewatch_frames_rejected_total{reason=\"bad_amount\",source=\"exchange\"}"), 2.0);
