@@ -43,13 +43,4 @@ struct Classification {
 // `retry_after` is the raw Retry-After header value ("" when absent). Invalid values are ignored.
 Classification classify(int status, std::string_view retry_after, std::chrono::system_clock::time_point now);
 
-// RFC 9110 Retry-After: delay-seconds ("120") or an HTTP-date (IMF-fixdate, plus the obsolete
-// RFC 850 and asctime forms recipients must accept). A date in the past gives 0 ms. Returns
-// nullopt for anything else (negative, garbage, out of range).
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::chrono::system_clock::time_point now);
-
-// HTTP-date -> time point, or nullopt. Exposed for tests.
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view value);
-
 }  // namespace fw::delivery

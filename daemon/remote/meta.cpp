@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -145,28 +144,6 @@ std::string file_sha256(const std::string& path) {
   ok = ok && EVP_DigestFinal_ex(ctx, md, &len) == 1;
   EVP_MD_CTX_free(ctx);
   return ok ? to_hex(md, len) : std::string();
-}
-
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::chrono::system_clock::time_point now) {
-  using std::chrono::milliseconds;
-  value = trim(value);
-  if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    constexpr std::int64_t kMaxSeconds = 10LL * 365 * 24 * 3600;  // cap instead of overflowing
-    std::int64_t secs = 0;
-    for (char c : value) secs = std::min<std::int64_t>(secs * 10 + (c - '0'), kMaxSeconds);
-    return std::chrono::duration_cast<milliseconds>(std::chrono::seconds(secs));
-  }
-  const std::string text(value);
-  std::tm tm{};
-  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  const std::time_t when = ::timegm(&tm);
-  if (when == static_cast<std::time_t>(-1)) return std::nullopt;
-  const auto at = std::chrono::system_clock::from_time_t(when);
-  if (at <= now) return milliseconds(0);
-  return std::chrono::duration_cast<milliseconds>(at - now);
 }
 
 }  // namespace fw::remote

@@ -43,9 +43,4 @@ std::string url_fingerprint(std::string_view url);
 // Lower-case hex SHA-256 of a file's content; "" when it cannot be read.
 std::string file_sha256(const std::string& path);
 
-// RFC 9110 Retry-After: delay-seconds or an IMF-fixdate, relative to `now`.
-// Anything else: nullopt. A date in the past: 0.
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::chrono::system_clock::time_point now);
-
 }  // namespace fw::remote

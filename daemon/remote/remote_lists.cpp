@@ -33,6 +33,7 @@
 
 #include "core/backoff.hpp"
 #include "log/log.hpp"
+#include "net/http_date.hpp"
 #include "remote/meta.hpp"
 
 namespace fw::remote {
@@ -534,7 +535,7 @@ FetchOutcome RemoteLists::Impl::finish(List& l, FetchOutcome o, const Exchange* 
   const auto now = system_clock::now();
   o.duration = std::chrono::duration_cast<milliseconds>(steady_clock::now() - started);
   if (x && (o.status == 429 || o.status == 503) && !x->retry_after.empty())
-    o.retry_after = parse_retry_after(x->retry_after, now);
+    o.retry_after = net::parse_retry_after(x->retry_after, now);
 
   std::string meta_error;
   if (o.result != FetchResult::failed) {

@@ -22,11 +22,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
-#include <ctime>
 #include <deque>
 #include <exception>
 
 #include "log/log.hpp"
+#include "net/http_date.hpp"
 #include "sources/http_client_coro.hpp"
 
 namespace fw::sources {
@@ -108,31 +108,6 @@ bool target_safe(std::string_view s) {
   return std::none_of(s.begin(), s.end(), [](char c) {
     return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;  // no controls, no spaces
   });
-}
-
-// RFC 9110 Retry-After: delay-seconds or an IMF-fixdate. Anything else: nullopt.
-std::optional<ms> parse_retry_after(std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    constexpr std::int64_t kMaxSeconds = 10LL * 365 * 24 * 3600;  // cap instead of overflowing
-    std::int64_t secs = 0;
-    for (char c : value) {
-      secs = std::min<std::int64_t>(secs * 10 + (c - '0'), kMaxSeconds);
-    }
-    return std::chrono::duration_cast<ms>(std::chrono::seconds(secs));
-  }
-  const std::string text(value);
-  std::tm tm{};
-  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  const std::time_t when = ::timegm(&tm);
-  if (when == static_cast<std::time_t>(-1)) return std::nullopt;
-  const auto now = std::chrono::system_clock::now();
-  const auto at = std::chrono::system_clock::from_time_t(when);
-  if (at <= now) return ms(0);
-  return std::chrono::duration_cast<ms>(at - now);
 }
 
 // asio's host_name_verification, plus an X509 error code so a mismatch is
@@ -586,7 +561,7 @@ struct HttpClient::Impl {
       const int status = static_cast<int>(res.result_int());
       if (status >= 100 && status < 200 && status != 101) continue;  // provisional: read on
       a.result.status = status;
-      a.result.retry_after = parse_retry_after(res[http::field::retry_after]);
+      a.result.retry_after = fw::net::parse_retry_after(res[http::field::retry_after], std::chrono::system_clock::now());
       a.result.body = std::move(res.body());
       a.keep_alive = res.keep_alive();
       bump(bytes_, a.result.body.size());

@@ -89,24 +89,5 @@ TEST(Classify, RetryAfterIsIgnoredWhenTheAnswerIsFinal) {
   EXPECT_FALSE(classify(410, "10", kNow).retry_after);
 }
 
-TEST(Classify, ParsesTheThreeHttpDateForms) {
-  const auto expected = sys_days{year{1994} / November / 6} + hours(8) + minutes(49) + seconds(37);
-  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), expected);
-  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), expected);
-  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), expected);
-  EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37"));
-  EXPECT_FALSE(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"));
-  EXPECT_FALSE(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"));
-  EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT"));
-  EXPECT_FALSE(parse_http_date(""));
-}
-
-TEST(Classify, HugeRetryAfterIsCappedNotOverflowed) {
-  auto r = parse_retry_after("99999999999999999999999", kNow);
-  ASSERT_TRUE(r);
-  EXPECT_GT(*r, hours(24 * 365));
-  EXPECT_LT(*r, hours(24 * 365 * 11));
-}
-
 }  // namespace
 }  // namespace fw::delivery

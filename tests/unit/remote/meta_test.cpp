@@ -57,16 +57,5 @@ TEST(RemoteMeta, FingerprintIsSha256HexAndHidesTheUrl) {
   EXPECT_EQ(url_fingerprint(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
-TEST(RemoteMeta, RetryAfterSecondsAndHttpDate) {
-  const auto now = std::chrono::system_clock::from_time_t(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
-  EXPECT_EQ(parse_retry_after("120", now), std::chrono::milliseconds(120000));
-  EXPECT_EQ(parse_retry_after(" 5 ", now), std::chrono::milliseconds(5000));
-  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now), std::chrono::milliseconds(30000));
-  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), std::chrono::milliseconds(0));
-  EXPECT_FALSE(parse_retry_after("", now).has_value());
-  EXPECT_FALSE(parse_retry_after("soon", now).has_value());
-  EXPECT_FALSE(parse_retry_after("-1", now).has_value());
-}
-
 }  // namespace
 }  // namespace fw::remote
