@@ -13,7 +13,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 
 #include <openssl/ssl.h>
 
@@ -35,6 +34,7 @@
 #include "delivery/retry.hpp"
 #include "delivery/signing.hpp"
 #include "log/log.hpp"
+#include "net/url.hpp"
 
 namespace fw::delivery {
 namespace {
@@ -76,55 +76,6 @@ std::string iso_utc_ms(system_clock::time_point tp) {
 }
 
 // ---- endpoint address --------------------------------------------------------
-
-struct Target {
-  bool https = false;
-  std::string host;         // for the resolver and certificate checks (IPv6 without brackets)
-  bool host_is_ip = false;  // no SNI for IP literals
-  std::string port;
-  std::string host_header;  // as written in the URL: host[:port]
-  std::string path;         // origin-form request target: path + query
-};
-
-std::optional<Target> parse_target(const std::string& url, std::string& error) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) {
-    error = "url is not a valid absolute URL";
-    return std::nullopt;
-  }
-  const boost::urls::url_view u = *parsed;
-  Target t;
-  if (u.scheme_id() == boost::urls::scheme::https) {
-    t.https = true;
-  } else if (u.scheme_id() != boost::urls::scheme::http) {
-    error = "url must start with http:// or https://";
-    return std::nullopt;
-  }
-  if (u.has_userinfo()) {
-    error = "credentials in the url are not supported; use headers (e.g. Authorization)";
-    return std::nullopt;
-  }
-  t.host = u.host_address();
-  if (t.host.empty()) {
-    error = "url has no host";
-    return std::nullopt;
-  }
-  const auto ht = u.host_type();
-  t.host_is_ip = ht == boost::urls::host_type::ipv4 || ht == boost::urls::host_type::ipv6 ||
-                 ht == boost::urls::host_type::ipvfuture;
-  if (u.has_port() && !u.port().empty())
-    t.port = u.port();
-  else
-    t.port = t.https ? "443" : "80";
-  t.host_header = u.encoded_host_and_port();
-  t.path = u.encoded_path();
-  if (t.path.empty() || t.path.front() != '/') t.path.insert(0, "/");
-  if (u.has_query()) {
-    t.path += '?';
-    t.path += u.encoded_query();
-  }
-  return t;
-}
 
 bool header_safe(std::string_view s) {
   for (char c : s)
@@ -210,7 +161,7 @@ struct Item {
 
 struct Endpoint {
   config::WebhookConfig cfg;
-  Target target;
+  net::Url url;
   std::optional<Signer> signer;
   std::unique_ptr<ssl::context> tls;
   RetryPolicy policy;
@@ -445,9 +396,9 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   http::request<http::string_body> make_request(const Endpoint& ep, std::string_view id, std::int64_t ts,
                                                 std::string_view body) const {
-    http::request<http::string_body> req{http::verb::post, ep.target.path, 11};
+    http::request<http::string_body> req{http::verb::post, ep.url.target, 11};
     for (const auto& [name, value] : ep.cfg.headers) req.set(name, value.reveal());
-    req.set(http::field::host, ep.target.host_header);
+    req.set(http::field::host, ep.url.host_header);
     req.set(http::field::user_agent, kUserAgent);
     req.set(http::field::content_type, "application/json");
     req.set("webhook-id", id);
@@ -474,16 +425,16 @@ awaitable<Exchange> connect(Endpoint* ep, Worker* w, milliseconds timeout) {
   asio::steady_timer timer(ex);
   timer.expires_after(timeout);
   Registered<tcp::resolver*> registered(w->resolver, &resolver);  // so stop() can cancel it
-  auto resolved = co_await (resolver.async_resolve(ep->target.host, ep->target.port, use_tuple) ||
+  auto resolved = co_await (resolver.async_resolve(ep->url.host, ep->url.port, use_tuple) ||
                             timer.async_wait(use_tuple));
   if (resolved.index() == 1) {
     fail.timed_out = true;
-    fail.error = "resolving " + ep->target.host + " took longer than " + std::to_string(timeout.count()) + " ms";
+    fail.error = "resolving " + ep->url.host + " took longer than " + std::to_string(timeout.count()) + " ms";
     co_return fail;
   }
   auto [rec, results] = std::get<0>(std::move(resolved));
   if (rec) {
-    fail.error = "resolve " + ep->target.host + ": " + rec.message();
+    fail.error = "resolve " + ep->url.host + ": " + rec.message();
     co_return fail;
   }
   const auto left = timeout - std::chrono::duration_cast<milliseconds>(steady_clock::now() - started);
@@ -499,20 +450,20 @@ awaitable<Exchange> connect(Endpoint* ep, Worker* w, milliseconds timeout) {
   // A failed connect step: drop the half-made connection, say which step and why.
   auto failed = [&](const beast::error_code& ec, const char* step) {
     fail.timed_out = timed_out(ec);
-    fail.error = step + ep->target.host_header + ": " + ec.message();
+    fail.error = step + ep->url.host_header + ": " + ec.message();
     w->conn.reset();
     return fail;
   };
 
-  if (ep->target.https) {
+  if (ep->url.tls) {
     auto& stream = w->conn.tls.emplace(ex, *ep->tls);
     auto& low = beast::get_lowest_layer(stream);
     low.expires_after(left);
     auto [cec, peer] = co_await low.async_connect(results, use_tuple);
     (void)peer;
     if (cec) co_return failed(cec, "connect ");
-    if (!ep->target.host_is_ip) SSL_set_tlsext_host_name(stream.native_handle(), ep->target.host.c_str());
-    if (ep->cfg.tls_verify) stream.set_verify_callback(ssl::host_name_verification(ep->target.host));
+    if (!ep->url.host_is_ip) SSL_set_tlsext_host_name(stream.native_handle(), ep->url.host.c_str());
+    if (ep->cfg.tls_verify) stream.set_verify_callback(ssl::host_name_verification(ep->url.host));
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) co_return failed(hec, "TLS handshake with ");
     low.expires_never();
@@ -604,7 +555,7 @@ awaitable<Exchange> exchange(std::shared_ptr<Impl> self, Endpoint* ep, Worker* w
       co_return out_of_time(std::move(x));
     }
     Exchange x;
-    if (ep->target.https)
+    if (ep->url.tls)
       x = co_await round_trip(*w->conn.tls, w->conn.buffer, req, left);
     else
       x = co_await round_trip(*w->conn.tcp, w->conn.buffer, req, left);
@@ -772,12 +723,12 @@ bool prepare(Endpoint& ep, std::string& error) {
   if (ep.is_log()) return true;
 
   std::string e;
-  auto target = parse_target(ep.cfg.url, e);
-  if (!target) {
+  auto url = net::parse_url(ep.cfg.url, net::Scheme::http, "url", e);
+  if (!url) {
     error = where + e;
     return false;
   }
-  ep.target = std::move(*target);
+  ep.url = std::move(*url);
 
   std::vector<std::string> secrets;
   for (const auto& s : ep.cfg.secrets) secrets.push_back(s.reveal());
@@ -801,7 +752,7 @@ bool prepare(Endpoint& ep, std::string& error) {
     return false;
   }
 
-  if (ep.target.https) {
+  if (ep.url.tls) {
     ep.tls = std::make_unique<ssl::context>(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ep.tls->native_handle(), TLS1_2_VERSION);
     beast::error_code ec;
@@ -820,7 +771,7 @@ bool prepare(Endpoint& ep, std::string& error) {
     } else {
       ep.tls->set_verify_mode(ssl::verify_none, ec);
       log::warn("TLS certificate verification is OFF for this webhook (tls_verify: false); alerts could go to an impostor",
-                {{"endpoint", ep.name()}, {"url_host", ep.target.host}});
+                {{"endpoint", ep.name()}, {"url_host", ep.url.host}});
     }
   } else if (!ep.cfg.ca_file.empty() || !ep.cfg.tls_verify) {
     log::warn("ca_file / tls_verify ignored for an http:// webhook", {{"endpoint", ep.name()}});
@@ -903,7 +854,7 @@ bool Dispatcher::start(std::string& error) {
     log::info("webhook endpoint started",
               {{"endpoint", ep->name()},
                {"type", config::to_string(ep->cfg.type)},
-               {"host", ep->is_log() ? std::string("stdout") : ep->target.host_header},
+               {"host", ep->is_log() ? std::string("stdout") : ep->url.host_header},
                {"queued", ep->queue.size()},
                {"heartbeat_interval_ms", ep->cfg.heartbeat_interval_ms}});
   }

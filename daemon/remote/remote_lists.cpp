@@ -34,6 +34,7 @@
 #include "core/backoff.hpp"
 #include "log/log.hpp"
 #include "net/http_date.hpp"
+#include "net/url.hpp"
 #include "remote/meta.hpp"
 
 namespace fw::remote {
@@ -69,54 +70,10 @@ system_clock::time_point from_unix_ms(std::int64_t ms) { return system_clock::ti
 
 // ---- addresses -----------------------------------------------------------------
 
-struct Target {
-  bool https = false;
-  std::string host;         // for the resolver and certificate checks (IPv6 without brackets)
-  bool host_is_ip = false;  // no SNI for IP literals
-  std::string port;
-  std::string host_header;  // as written in the URL: host[:port]
-  std::string path;         // origin-form request target: path + query
-
-  // scheme://host:port, for same-origin checks and messages (no path: the
-  // query may carry a token).
-  std::string origin() const { return (https ? "https://" : "http://") + host + ":" + port; }
-};
+using Target = net::Url;
 
 std::optional<Target> parse_target(std::string_view url, std::string& error) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) {
-    error = "url is not a valid absolute URL";
-    return std::nullopt;
-  }
-  const boost::urls::url_view u = *parsed;
-  Target t;
-  if (u.scheme_id() == boost::urls::scheme::https) {
-    t.https = true;
-  } else if (u.scheme_id() != boost::urls::scheme::http) {
-    error = "url must start with http:// or https://";
-    return std::nullopt;
-  }
-  if (u.has_userinfo()) {
-    error = "credentials in the url are not supported; use headers (e.g. Authorization)";
-    return std::nullopt;
-  }
-  t.host = u.host_address();
-  if (t.host.empty()) {
-    error = "url has no host";
-    return std::nullopt;
-  }
-  const auto ht = u.host_type();
-  t.host_is_ip = ht == boost::urls::host_type::ipv4 || ht == boost::urls::host_type::ipv6 ||
-                 ht == boost::urls::host_type::ipvfuture;
-  t.port = (u.has_port() && !u.port().empty()) ? std::string(u.port()) : (t.https ? "443" : "80");
-  t.host_header = u.encoded_host_and_port();
-  t.path = u.encoded_path();
-  if (t.path.empty() || t.path.front() != '/') t.path.insert(0, "/");
-  if (u.has_query()) {
-    t.path += '?';
-    t.path += u.encoded_query();
-  }
-  return t;
+  return net::parse_url(url, net::Scheme::http, "url", error);
 }
 
 bool header_safe(std::string_view s) {
@@ -270,7 +227,7 @@ awaitable<Exchange> RemoteLists::Impl::round_trip(Stream& stream, const Target& 
     return x;
   };
 
-  http::request<http::empty_body> req{http::verb::get, t.path, 11};
+  http::request<http::empty_body> req{http::verb::get, t.target, 11};
   req.set(http::field::host, t.host_header);
   req.set(http::field::user_agent, kUserAgent);
   req.set(http::field::accept, "*/*");
@@ -399,7 +356,7 @@ awaitable<Exchange> RemoteLists::Impl::exchange(List& l, const Target& t, bool s
     return x;
   };
 
-  if (t.https) {
+  if (t.tls) {
     if (!l.tls) {  // an http list redirected to https
       std::string e;
       l.tls = make_tls(*l.file.remote, e);
@@ -475,7 +432,7 @@ awaitable<FetchOutcome> RemoteLists::Impl::fetch(List& l) {
     std::string e;
     auto nt = parse_target(next.buffer(), e);
     if (!nt) co_return finish(l, failure(FetchError::redirect, "redirect from " + t.host_header + ": " + e, x.status), &x, started);
-    if (t.https && !nt->https) {
+    if (t.tls && !nt->tls) {
       co_return finish(l, failure(FetchError::redirect, "redirect from https to http refused (" + t.host_header + ")", x.status),
                        &x, started);
     }
@@ -654,7 +611,7 @@ RemoteLists::RemoteLists(std::vector<config::WatchlistFile> remote_files, OnChan
           break;
         }
       }
-      if (l->config_error.empty() && l->target->https) {
+      if (l->config_error.empty() && l->target->tls) {
         l->tls = make_tls(*l->file.remote, e);
         if (!l->tls) l->config_error = e;
       }
@@ -694,7 +651,7 @@ std::vector<std::string> RemoteLists::validate(const std::vector<config::Watchli
     for (const auto& [k, v] : f.remote->headers)
       if (k.empty() || !header_safe(k) || !header_safe(v.reveal()))
         errors.push_back(where + "header '" + (header_safe(k) ? k : std::string("?")) + "' contains CR, LF or NUL");
-    if (t && t->https && f.remote->tls_verify && !f.remote->ca_file.empty()) {
+    if (t && t->tls && f.remote->tls_verify && !f.remote->ca_file.empty()) {
       if (!make_tls(*f.remote, e)) errors.push_back(where + e);
     }
   }

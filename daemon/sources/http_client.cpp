@@ -21,12 +21,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 #include <deque>
 #include <exception>
 
 #include "log/log.hpp"
 #include "net/http_date.hpp"
+#include "net/url.hpp"
 #include "sources/http_client_coro.hpp"
 
 namespace fw::sources {
@@ -48,55 +48,22 @@ constexpr int kMaxProvisional = 8;                    // 1xx responses skipped b
 constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;  // response header
 constexpr char kUserAgent[] = "freezewatch/" FREEZEWATCH_VERSION;
 
-// Where requests go, taken apart once. Same split as the webhook dispatcher's
-// parse_target (delivery/dispatcher.cpp), plus a path prefix instead of a
-// fixed request target.
-struct Origin {
-  bool https = false;
-  std::string host;         // for the resolver and certificate checks (IPv6 without brackets)
-  bool host_is_ip = false;  // no SNI for IP literals
-  std::string port;
-  std::string host_header;  // Host: as written in the URL, host[:port]
-  std::string where;        // host:port for messages (IPv6 in brackets)
-  std::string base_path;    // path prefix without a trailing '/', "" for none
+// Where requests go: the base_url taken apart once, and its path as a
+// prefix of every request target.
+struct Origin : fw::net::Url {
+  std::string base_path;  // path prefix without a trailing '/', "" for none
 };
 
 std::optional<Origin> parse_origin(std::string_view url, std::string& error) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) {
-    error = "base_url is not a valid absolute URL";
-    return std::nullopt;
-  }
-  const boost::urls::url_view u = *parsed;
-  Origin o;
-  if (u.scheme_id() == boost::urls::scheme::https) {
-    o.https = true;
-  } else if (u.scheme_id() != boost::urls::scheme::http) {
-    error = "base_url must start with http:// or https://";
-    return std::nullopt;
-  }
-  if (u.has_userinfo()) {
-    error = "credentials in the base_url are not supported; use headers (e.g. Authorization)";
-    return std::nullopt;
-  }
-  if (u.has_query() || u.has_fragment()) {
+  auto u = fw::net::parse_url(url, fw::net::Scheme::http, "base_url", error);
+  if (!u) return std::nullopt;
+  if (u->has_query || u->has_fragment) {
     error = "base_url must not have a query or fragment";
     return std::nullopt;
   }
-  o.host = u.host_address();
-  if (o.host.empty()) {
-    error = "base_url has no host";
-    return std::nullopt;
-  }
-  const auto ht = u.host_type();
-  o.host_is_ip = ht == boost::urls::host_type::ipv4 || ht == boost::urls::host_type::ipv6 ||
-                 ht == boost::urls::host_type::ipvfuture;
-  o.port = u.has_port() && !u.port().empty() ? std::string(u.port()) : (o.https ? "443" : "80");
-  o.host_header = u.encoded_host_and_port();
-  o.where = (ht == boost::urls::host_type::ipv6 ? "[" + o.host + "]" : o.host) + ":" + o.port;
-  o.base_path = u.encoded_path();
+  Origin o{std::move(*u), {}};
+  o.base_path = o.path;
   while (!o.base_path.empty() && o.base_path.back() == '/') o.base_path.pop_back();
-  if (!o.base_path.empty() && o.base_path.front() != '/') o.base_path.insert(0, "/");
   return o;
 }
 
@@ -178,7 +145,7 @@ HttpResult failure(std::string error) {
 struct HttpClient::Impl {
   Impl(net::io_context& io, HttpClientOptions o, Origin origin)
       : io_(io), opts_(std::move(o)), origin_(std::move(origin)) {
-    origin_url_ = (origin_.https ? "https://" : "http://") + origin_.where;
+    origin_url_ = (origin_.tls ? "https://" : "http://") + origin_.where;
   }
 
   net::io_context& io_;
@@ -219,7 +186,7 @@ struct HttpClient::Impl {
         return false;
       }
     }
-    if (!origin_.https) {
+    if (!origin_.tls) {
       if (!opts_.ca_file.empty() || !opts_.tls_verify)
         log::warn("ca_file / tls_verify ignored for an http:// base_url", {{"source", opts_.name}});
       return true;
@@ -426,7 +393,7 @@ struct HttpClient::Impl {
         }
       }
       Attempt a;
-      if (origin_.https)
+      if (origin_.tls)
         a = co_await round_trip(*conn_.tls, msg, deadline);
       else
         a = co_await round_trip(*conn_.tcp, msg, deadline);
@@ -491,7 +458,7 @@ struct HttpClient::Impl {
       }
       return std::string(what) + " " + origin_.where + ": " + ec.message();
     };
-    if (origin_.https) {
+    if (origin_.tls) {
       auto& stream = conn_.tls.emplace(ex, *tls_);
       auto& low = beast::get_lowest_layer(stream);
       low.expires_at(deadline);

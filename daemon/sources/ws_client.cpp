@@ -19,7 +19,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <boost/url/parse.hpp>
 #include <deque>
 #include <exception>
 #include <optional>
@@ -27,6 +26,7 @@
 
 #include "core/backoff.hpp"
 #include "log/log.hpp"
+#include "net/url.hpp"
 
 namespace fw::sources {
 
@@ -50,43 +50,11 @@ using PlainWs = websocket::stream<beast::tcp_stream>;
 using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
 // Where to connect, taken apart once at start().
-struct Endpoint {
-  bool tls = false;
-  std::string host;         // for resolve and certificate checks: no brackets
-  bool host_is_ip = false;  // IP literals get no SNI (RFC 6066)
-  std::string port;
-  std::string host_header;  // Host: value, brackets and non-default port kept
-  std::string target;       // path + query
-};
+using Endpoint = fw::net::Url;
 
 std::optional<Endpoint> parse_ws_url(std::string_view text, std::string& error) {
-  auto r = boost::urls::parse_uri(text);
-  if (!r) {
-    error = "invalid url: " + r.error().message();
-    return std::nullopt;
-  }
-  const auto& u = *r;
-  Endpoint ep;
-  if (u.scheme() == "wss") {
-    ep.tls = true;
-  } else if (u.scheme() != "ws") {
-    error = "invalid url: scheme must be ws or wss";
-    return std::nullopt;
-  }
-  if (u.has_userinfo()) {
-    error = "invalid url: credentials in the URL are not supported (use headers)";
-    return std::nullopt;
-  }
-  ep.host = u.host_address();
-  if (ep.host.empty()) {
-    error = "invalid url: no host";
-    return std::nullopt;
-  }
-  ep.host_is_ip = u.host_type() == boost::urls::host_type::ipv4 || u.host_type() == boost::urls::host_type::ipv6;
-  ep.port = u.has_port() ? std::string(u.port()) : (ep.tls ? "443" : "80");
-  ep.host_header = std::string(u.encoded_host_and_port());
-  ep.target = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
-  if (u.has_query()) ep.target += "?" + std::string(u.encoded_query());
+  auto ep = fw::net::parse_url(text, fw::net::Scheme::websocket, "url", error);
+  if (!ep) error = "invalid url: " + error;
   return ep;
 }
 
