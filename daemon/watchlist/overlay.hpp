@@ -23,7 +23,6 @@
 // OverlayHolder is safe from any thread.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -35,6 +34,7 @@
 #include <vector>
 
 #include "core/chain.hpp"
+#include "core/shared_slot.hpp"
 
 namespace fw::watchlist {
 
@@ -125,11 +125,11 @@ class Overlay {
 class OverlayHolder {
  public:
   OverlayHolder() : current_(std::make_shared<const Overlay>()) {}
-  std::shared_ptr<const Overlay> current() const noexcept { return current_.load(std::memory_order_acquire); }
-  void publish(std::shared_ptr<const Overlay> next) noexcept { current_.store(std::move(next), std::memory_order_release); }
+  std::shared_ptr<const Overlay> current() const noexcept { return current_.load(); }
+  void publish(std::shared_ptr<const Overlay> next) noexcept { current_.store(std::move(next)); }
 
  private:
-  std::atomic<std::shared_ptr<const Overlay>> current_;
+  SharedSlot<const Overlay> current_;
 };
 
 }  // namespace fw::watchlist

@@ -20,7 +20,6 @@
 // threads. Builder is single-threaded. Holder is safe from any thread.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +32,7 @@
 #include "address/address.hpp"
 #include "config/config.hpp"
 #include "core/chain.hpp"
+#include "core/shared_slot.hpp"
 
 namespace fw::watchlist {
 
@@ -253,15 +253,15 @@ struct LoadOutcome {
 LoadOutcome load(const config::WatchlistsConfig& cfg, const std::string& base_dir, unsigned threads = 0);
 
 // Holds the live snapshot. current() is lock-free for readers in practice
-// (std::atomic<std::shared_ptr>); publish() replaces it in one store.
+// (core/shared_slot.hpp); publish() replaces it in one store.
 class Holder {
  public:
   explicit Holder(std::shared_ptr<const Snapshot> initial);
-  std::shared_ptr<const Snapshot> current() const noexcept { return current_.load(std::memory_order_acquire); }
-  void publish(std::shared_ptr<const Snapshot> next) noexcept { current_.store(std::move(next), std::memory_order_release); }
+  std::shared_ptr<const Snapshot> current() const noexcept { return current_.load(); }
+  void publish(std::shared_ptr<const Snapshot> next) noexcept { current_.store(std::move(next)); }
 
  private:
-  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  SharedSlot<const Snapshot> current_;
 };
 
 }  // namespace fw::watchlist
