@@ -267,12 +267,14 @@ struct Registry::Impl {
 
   // Publishes every entry (at open).
   void publish() {
+    const auto t0 = std::chrono::steady_clock::now();
     std::vector<LiveEntry> all;
     all.reserve(entries.size());
     for (const auto& [k, e] : entries) all.push_back(e);
     current = std::make_shared<const watchlist::Overlay>(std::move(all));
     holder->publish(current);
     ++stats.publishes;
+    stats.last_publish_us = micros_since(t0);
   }
 
   // Publishes a change to the entries of the `touched` addresses: what it

@@ -239,7 +239,8 @@ struct Store {
   mutable std::mutex derived_mu;
   mutable Arena derived_arena;
   mutable boost::unordered_flat_map<std::uint32_t, std::string_view> derived_notes;  // by record
-  // EVM <-> TRON twins found so far, by original entry (nodes do not move).
+  // EVM <-> TRON twins found so far, by original entry (nodes do not move;
+  // guarded by derived_mu).
   mutable std::unordered_map<std::uint32_t, Entry> lazy_entries;
 
   std::string_view address_of(std::uint32_t e) const noexcept { return entries[e].address; }
