@@ -145,10 +145,9 @@ const Entry* Store::find_with_twins(std::string_view canonical, std::uint64_t h)
     }
     if (const Entry* e = find_stored(canonical, h)) return e;
     if (!decoded) return nullptr;
-    const std::string_view text(evm, sizeof evm);
-    const std::uint32_t e = index.find(h_evm, text, [this](std::uint32_t id) { return entries[id].address; });
-    if (e == Index::none || e >= listed || entries[e].chain != Chain::evm) return nullptr;
-    return lazy_twin(e, canonical, Chain::tron, b + 1);
+    const Entry* original = find_stored(std::string_view(evm, sizeof evm), h_evm);
+    if (!original || original->chain != Chain::evm) return nullptr;  // a stored EVM entry is listed
+    return lazy_twin(static_cast<std::uint32_t>(original - entries.data()), canonical, Chain::tron, b + 1);
   }
   return find_stored(canonical, h);
 }

@@ -302,7 +302,6 @@ struct Builder::Impl {
     std::vector<Part> parts(threads);
     const auto listed = static_cast<std::uint32_t>(s.listed);
     const std::uint32_t per = (listed + threads - 1) / threads;
-    auto address_of = [&s](std::uint32_t e) { return s.entries[e].address; };
     run_on_threads(threads, [&](unsigned t) {
       Part& part = parts[t];
       std::string evm;
@@ -313,7 +312,7 @@ struct Builder::Impl {
         if (en.chain == Chain::evm) ++part.evm;
         if (en.chain != Chain::tron || !detail::evm_tron_twin_text(en.chain, en.address, evm, chain)) continue;
         const std::uint64_t h = detail::hash_address(evm);
-        if (s.index.find(h, evm, address_of) != detail::Index::none) {
+        if (s.find_stored(evm, h)) {
           ++part.pairs;  // both spellings listed: neither is a twin
           continue;
         }
